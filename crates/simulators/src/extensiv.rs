@@ -1,0 +1,1 @@
+//! extensiv simulator — to be built in its issue.

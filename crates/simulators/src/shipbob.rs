@@ -1,0 +1,1 @@
+//! shipbob simulator — to be built in its issue.

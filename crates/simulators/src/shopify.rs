@@ -1,0 +1,1 @@
+//! shopify simulator — to be built in its issue.

@@ -1,0 +1,1 @@
+//! woocommerce simulator — to be built in its issue.
