@@ -1,0 +1,8 @@
+//! Repositories: one module per aggregate. Every tenant-owned function takes the account id
+//! first and filters by it, so a caller cannot read or change another account's rows by
+//! passing a foreign id.
+
+pub mod accounts;
+pub mod channels;
+pub mod organizations;
+pub mod products;
