@@ -16,7 +16,10 @@ impl Credentials {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A required credential, or a Permanent error naming it (never its value).
@@ -68,7 +71,10 @@ mod tests {
 
     #[test]
     fn debug_never_shows_credential_values() {
-        let c = Credentials::new(BTreeMap::from([("access_token".into(), "shpat_secret".into())]));
+        let c = Credentials::new(BTreeMap::from([(
+            "access_token".into(),
+            "shpat_secret".into(),
+        )]));
         let s = format!("{c:?}");
         assert!(!s.contains("shpat_secret"), "{s}");
         assert!(s.contains("access_token"));

@@ -27,7 +27,10 @@ pub enum ChannelError {
 
 impl ChannelError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ChannelError::Throttled { .. } | ChannelError::Transient(_))
+        matches!(
+            self,
+            ChannelError::Throttled { .. } | ChannelError::Transient(_)
+        )
     }
 
     /// Classify a transport error from reqwest.

@@ -83,7 +83,10 @@ mod tests {
         assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after(" 0.5 "), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
@@ -95,7 +98,10 @@ mod tests {
             p.wait().await;
         }
         let e = start.elapsed();
-        assert!(e >= Duration::from_millis(400) && e < Duration::from_millis(500), "{e:?}");
+        assert!(
+            e >= Duration::from_millis(400) && e < Duration::from_millis(500),
+            "{e:?}"
+        );
         p.pause(Duration::from_secs(2)).await;
         let before = Instant::now();
         p.wait().await;

@@ -23,7 +23,9 @@ impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => DbError::NotFound,
-            sqlx::Error::Database(ref d) if d.is_unique_violation() || d.is_foreign_key_violation() => {
+            sqlx::Error::Database(ref d)
+                if d.is_unique_violation() || d.is_foreign_key_violation() =>
+            {
                 let constraint = d
                     .constraint()
                     .map(str::to_owned)

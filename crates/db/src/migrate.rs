@@ -32,8 +32,12 @@ impl Db {
         let known: BTreeSet<i64> = self.migrator().iter().map(|m| m.version).collect();
         let applied: Vec<(i64,)> = on_db!(self, |p| {
             let exists = match self {
-                Db::Sqlite(_) => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-                Db::Postgres(_) => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+                Db::Sqlite(_) => {
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+                }
+                Db::Postgres(_) => {
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+                }
             };
             let (n,): (i64,) = sqlx::query_as(exists).fetch_one(p).await?;
             if n == 0 {

@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Sqlite, Transaction};
 
 use crate::error::{DbError, DbResult};
 
@@ -97,6 +97,26 @@ impl Db {
             Backend::Postgres => {
                 let co =
                     PgConnectOptions::from_str(url).map_err(|e| DbError::BadUrl(e.to_string()))?;
+                // One direct connection first: when the server is down the pool only reports
+                // "timed out", while a direct attempt says why (refused, unknown host, bad
+                // password).
+                match tokio::time::timeout(opts.acquire_timeout, PgConnection::connect_with(&co))
+                    .await
+                {
+                    Ok(Ok(conn)) => {
+                        let _ = conn.close().await;
+                    }
+                    Ok(Err(e)) => return Err(e.into()),
+                    Err(_) => {
+                        return Err(DbError::Sqlx(sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!(
+                                "no answer from the server within {:?}",
+                                opts.acquire_timeout
+                            ),
+                        ))));
+                    }
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(opts.max_connections)
                     .acquire_timeout(opts.acquire_timeout)
@@ -159,8 +179,14 @@ mod tests {
     fn backend_from_scheme() {
         assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
         assert_eq!(Backend::of_url("sqlite::memory:").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::of_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
         let e = Backend::of_url("mysql://u@h/db").unwrap_err().to_string();
         assert!(e.contains("mysql"), "{e}");
         assert!(Backend::of_url("just-a-path").is_err());

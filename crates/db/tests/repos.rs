@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 use techoms_db::accounts::{AccountSettings, NewAccount};
 use techoms_db::channels::{ChannelUpdate, NewChannel};
 use techoms_db::products::ProductQuery;
-use techoms_db::{accounts, channels, organizations, products, Db, DbError};
+use techoms_db::{Db, DbError, accounts, channels, organizations, products};
 use techoms_domain::clock::truncate_micros;
 use techoms_domain::*;
-use techoms_testkit::{db_test, TestDb};
+use techoms_testkit::{TestDb, db_test};
 
 fn now() -> DateTime<Utc> {
     truncate_micros(Utc::now())
@@ -21,7 +21,9 @@ async fn account(db: &Db, org_name: &str, name: &str) -> Account {
         Some(o) => o,
         None => organizations::create(db, org_name, now()).await.unwrap(),
     };
-    accounts::create(db, org.id, &NewAccount::named(name), now()).await.unwrap()
+    accounts::create(db, org.id, &NewAccount::named(name), now())
+        .await
+        .unwrap()
 }
 
 fn product(account: AccountId, title: &str, skus: &[&str]) -> Product {
@@ -79,44 +81,54 @@ db_test!(organization_names_are_unique, async |db: Db| {
     assert!(matches!(e, DbError::Conflict { .. }), "{e:?}");
 });
 
-db_test!(account_code_is_derived_unique_and_immutable, async |db: Db| {
-    let a = account(&db, "Org", "  North Wind  ").await;
-    assert_eq!(a.code.as_str(), "NORTH-WIND");
-    assert_eq!(a.master_product_source, MasterProductSource::Techoms);
-    // Round trip, timestamps included (microsecond precision on both backends).
-    assert_eq!(accounts::get(&db, a.id).await.unwrap(), a);
+db_test!(
+    account_code_is_derived_unique_and_immutable,
+    async |db: Db| {
+        let a = account(&db, "Org", "  North Wind  ").await;
+        assert_eq!(a.code.as_str(), "NORTH-WIND");
+        assert_eq!(a.master_product_source, MasterProductSource::Techoms);
+        // Round trip, timestamps included (microsecond precision on both backends).
+        assert_eq!(accounts::get(&db, a.id).await.unwrap(), a);
 
-    // Same code in the same organization: a clear error naming the code.
-    let e = accounts::create(&db, a.organization_id, &NewAccount::named("north wind"), now())
+        // Same code in the same organization: a clear error naming the code.
+        let e = accounts::create(
+            &db,
+            a.organization_id,
+            &NewAccount::named("north wind"),
+            now(),
+        )
         .await
         .unwrap_err();
-    match e {
-        DbError::Conflict { message, .. } => assert!(message.contains("NORTH-WIND"), "{message}"),
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-    // Same name in another organization is fine.
-    let b = account(&db, "Other Org", "North Wind").await;
-    assert_eq!(b.code.as_str(), "NORTH-WIND");
+        match e {
+            DbError::Conflict { message, .. } => {
+                assert!(message.contains("NORTH-WIND"), "{message}")
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        // Same name in another organization is fine.
+        let b = account(&db, "Other Org", "North Wind").await;
+        assert_eq!(b.code.as_str(), "NORTH-WIND");
 
-    // Renaming keeps the code.
-    let renamed = accounts::update_settings(
-        &db,
-        a.id,
-        &AccountSettings {
-            name: "South Wind".into(),
-            timezone: "Europe/Paris".into(),
-            currency: Currency::parse("EUR").unwrap(),
-            weight_unit: WeightUnit::Kg,
-            length_unit: LengthUnit::Cm,
-        },
-        now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(renamed.name, "South Wind");
-    assert_eq!(renamed.code.as_str(), "NORTH-WIND");
-    assert_eq!(renamed.weight_unit, WeightUnit::Kg);
-});
+        // Renaming keeps the code.
+        let renamed = accounts::update_settings(
+            &db,
+            a.id,
+            &AccountSettings {
+                name: "South Wind".into(),
+                timezone: "Europe/Paris".into(),
+                currency: Currency::parse("EUR").unwrap(),
+                weight_unit: WeightUnit::Kg,
+                length_unit: LengthUnit::Cm,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(renamed.name, "South Wind");
+        assert_eq!(renamed.code.as_str(), "NORTH-WIND");
+        assert_eq!(renamed.weight_unit, WeightUnit::Kg);
+    }
+);
 
 db_test!(channels_are_scoped_to_their_account, async |db: Db| {
     let a = account(&db, "Org", "A").await;
@@ -131,13 +143,28 @@ db_test!(channels_are_scoped_to_their_account, async |db: Db| {
     };
     let c = channels::create(&db, a.id, &new, now()).await.unwrap();
     assert_eq!(channels::get(&db, a.id, c.id).await.unwrap(), c);
-    assert_eq!(channels::credentials(&db, a.id, c.id).await.unwrap(), Some(vec![1, 2, 3]));
+    assert_eq!(
+        channels::credentials(&db, a.id, c.id).await.unwrap(),
+        Some(vec![1, 2, 3])
+    );
     // Account B sees nothing of A's channel and cannot change it.
-    assert!(matches!(channels::get(&db, b.id, c.id).await, Err(DbError::NotFound)));
-    assert!(matches!(channels::credentials(&db, b.id, c.id).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        channels::get(&db, b.id, c.id).await,
+        Err(DbError::NotFound)
+    ));
+    assert!(matches!(
+        channels::credentials(&db, b.id, c.id).await,
+        Err(DbError::NotFound)
+    ));
     assert!(channels::list(&db, b.id).await.unwrap().is_empty());
-    assert!(matches!(channels::set_enabled(&db, b.id, c.id, false, now()).await, Err(DbError::NotFound)));
-    assert!(matches!(channels::delete(&db, b.id, c.id).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        channels::set_enabled(&db, b.id, c.id, false, now()).await,
+        Err(DbError::NotFound)
+    ));
+    assert!(matches!(
+        channels::delete(&db, b.id, c.id).await,
+        Err(DbError::NotFound)
+    ));
     // Names are unique per account.
     let e = channels::create(&db, a.id, &new, now()).await.unwrap_err();
     assert!(e.to_string().contains("Main store"), "{e}");
@@ -147,18 +174,29 @@ db_test!(channels_are_scoped_to_their_account, async |db: Db| {
         &db,
         a.id,
         c.id,
-        &ChannelUpdate { name: "Renamed".into(), enabled: false, settings: BTreeMap::new(), credentials: None },
+        &ChannelUpdate {
+            name: "Renamed".into(),
+            enabled: false,
+            settings: BTreeMap::new(),
+            credentials: None,
+        },
         now(),
     )
     .await
     .unwrap();
     assert_eq!((u.name.as_str(), u.enabled), ("Renamed", false));
-    assert_eq!(channels::credentials(&db, a.id, c.id).await.unwrap(), Some(vec![1, 2, 3]));
+    assert_eq!(
+        channels::credentials(&db, a.id, c.id).await.unwrap(),
+        Some(vec![1, 2, 3])
+    );
     // The master channel cannot be deleted from under the account.
     accounts::set_master(
         &db,
         a.id,
-        MasterSetting { source: MasterProductSource::SalesChannel, channel_id: Some(c.id) },
+        MasterSetting {
+            source: MasterProductSource::SalesChannel,
+            channel_id: Some(c.id),
+        },
         now(),
     )
     .await
@@ -175,44 +213,87 @@ db_test!(products_round_trip_exactly, async |db: Db| {
     let back = products::get(&db, a.id, p.id).await.unwrap();
     assert_eq!(back, p);
     assert_eq!(back.variants[0].cost, Some(Decimal::new(512345, 4)));
-    assert_eq!(back.variants[0].weight.unwrap().grams(), Decimal::new(680388555, 6));
+    assert_eq!(
+        back.variants[0].weight.unwrap().grams(),
+        Decimal::new(680388555, 6)
+    );
     // Found by any spelling of the SKU.
-    let found = products::find_by_sku(&db, a.id, &SkuKey::of(" pk-2 ")).await.unwrap();
+    let found = products::find_by_sku(&db, a.id, &SkuKey::of(" pk-2 "))
+        .await
+        .unwrap();
     assert_eq!(found.map(|f| f.id), Some(p.id));
-    assert!(products::find_by_sku(&db, a.id, &SkuKey::of("")).await.unwrap().is_none());
+    assert!(
+        products::find_by_sku(&db, a.id, &SkuKey::of(""))
+            .await
+            .unwrap()
+            .is_none()
+    );
 });
 
 db_test!(sku_keys_are_unique_per_account, async |db: Db| {
     let a = account(&db, "Org", "A").await;
     let b = account(&db, "Org", "B").await;
-    products::create(&db, a.id, &product(a.id, "One", &["ABC-1"])).await.unwrap();
+    products::create(&db, a.id, &product(a.id, "One", &["ABC-1"]))
+        .await
+        .unwrap();
     let dup = product(a.id, "Two", &[" abc-1 "]);
     let e = products::create(&db, a.id, &dup).await.unwrap_err();
     assert!(e.is_conflict_on("sku"), "{e:?}");
     // Nothing of the refused product was written.
-    assert!(matches!(products::get(&db, a.id, dup.id).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        products::get(&db, a.id, dup.id).await,
+        Err(DbError::NotFound)
+    ));
     assert_eq!(products::counts(&db, a.id).await.unwrap(), (1, 1));
     // Another account may use the same SKU.
-    products::create(&db, b.id, &product(b.id, "One", &["ABC-1"])).await.unwrap();
+    products::create(&db, b.id, &product(b.id, "One", &["ABC-1"]))
+        .await
+        .unwrap();
     // And cannot read A's product.
-    let a_prod = products::search(&db, a.id, &ProductQuery { limit: 10, ..Default::default() }).await.unwrap();
-    assert!(matches!(products::get(&db, b.id, a_prod[0].id).await, Err(DbError::NotFound)));
+    let a_prod = products::search(
+        &db,
+        a.id,
+        &ProductQuery {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        products::get(&db, b.id, a_prod[0].id).await,
+        Err(DbError::NotFound)
+    ));
 });
 
 db_test!(search_by_title_and_sku_with_keyset_pages, async |db: Db| {
     let a = account(&db, "Org", "A").await;
     for i in 0..7 {
-        products::create(&db, a.id, &product(a.id, &format!("Wool Sock {i}"), &[&format!("SOCK-{i}")]))
-            .await
-            .unwrap();
+        products::create(
+            &db,
+            a.id,
+            &product(a.id, &format!("Wool Sock {i}"), &[&format!("SOCK-{i}")]),
+        )
+        .await
+        .unwrap();
     }
-    products::create(&db, a.id, &product(a.id, "Parka 100%", &["PK_1"])).await.unwrap();
+    products::create(&db, a.id, &product(a.id, "Parka 100%", &["PK_1"]))
+        .await
+        .unwrap();
     let mut seen = BTreeSet::new();
     let mut after = None;
     loop {
-        let page = products::search(&db, a.id, &ProductQuery { text: Some("sock".into()), after, limit: 3 })
-            .await
-            .unwrap();
+        let page = products::search(
+            &db,
+            a.id,
+            &ProductQuery {
+                text: Some("sock".into()),
+                after,
+                limit: 3,
+            },
+        )
+        .await
+        .unwrap();
         if page.is_empty() {
             break;
         }
@@ -223,19 +304,43 @@ db_test!(search_by_title_and_sku_with_keyset_pages, async |db: Db| {
         after = page.last().map(|p| p.id);
     }
     assert_eq!(seen.len(), 7);
-    let by_sku = products::search(&db, a.id, &ProductQuery { text: Some("sock-3".into()), limit: 10, ..Default::default() })
-        .await
-        .unwrap();
+    let by_sku = products::search(
+        &db,
+        a.id,
+        &ProductQuery {
+            text: Some("sock-3".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(by_sku.len(), 1);
     assert_eq!(by_sku[0].title, "Wool Sock 3");
     // LIKE wildcards in the search text are literal.
-    let pct = products::search(&db, a.id, &ProductQuery { text: Some("100%".into()), limit: 10, ..Default::default() })
-        .await
-        .unwrap();
+    let pct = products::search(
+        &db,
+        a.id,
+        &ProductQuery {
+            text: Some("100%".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(pct.len(), 1);
-    let underscore = products::search(&db, a.id, &ProductQuery { text: Some("SOCK_".into()), limit: 10, ..Default::default() })
-        .await
-        .unwrap();
+    let underscore = products::search(
+        &db,
+        a.id,
+        &ProductQuery {
+            text: Some("SOCK_".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert!(underscore.is_empty());
 });
 
@@ -249,7 +354,12 @@ db_test!(product_update_replaces_variants, async |db: Db| {
     let back = products::get(&db, a.id, p.id).await.unwrap();
     assert_eq!(back.title, "Parka II");
     assert_eq!(back.variants.len(), 1);
-    assert!(products::find_by_sku(&db, a.id, &SkuKey::of("PK-1")).await.unwrap().is_none());
+    assert!(
+        products::find_by_sku(&db, a.id, &SkuKey::of("PK-1"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     products::delete(&db, a.id, p.id).await.unwrap();
     assert_eq!(products::counts(&db, a.id).await.unwrap(), (0, 0));
 });

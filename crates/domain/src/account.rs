@@ -93,10 +93,19 @@ mod tests {
 
     #[test]
     fn code_is_derived_from_the_name() {
-        assert_eq!(AccountCode::derive("  Acme Outdoor  ").unwrap().as_str(), "ACME-OUTDOOR");
-        assert_eq!(AccountCode::derive("my   shop").unwrap().as_str(), "MY-SHOP");
+        assert_eq!(
+            AccountCode::derive("  Acme Outdoor  ").unwrap().as_str(),
+            "ACME-OUTDOOR"
+        );
+        assert_eq!(
+            AccountCode::derive("my   shop").unwrap().as_str(),
+            "MY-SHOP"
+        );
         assert_eq!(AccountCode::derive("straße").unwrap().as_str(), "STRASSE");
         assert_eq!(AccountCode::derive("   "), Err(AccountNameError::Empty));
-        assert_eq!(AccountCode::derive(&"a".repeat(101)), Err(AccountNameError::TooLong));
+        assert_eq!(
+            AccountCode::derive(&"a".repeat(101)),
+            Err(AccountNameError::TooLong)
+        );
     }
 }

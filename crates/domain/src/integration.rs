@@ -93,11 +93,35 @@ static REGISTRY: [IntegrationSpec; 4] = [
         kind: ChannelKind::Sales,
         capabilities: IMPORT_EXPORT,
         settings: &[
-            field("shop_domain", "Shop domain", true, None, "your-store.myshopify.com"),
-            field("api_version", "Admin API version", false, Some("2025-10"), "Quarterly version, e.g. 2025-10"),
-            field("base_url", "Base URL override", false, None, "Defaults to https://{shop domain}; set for a proxy or simulator"),
+            field(
+                "shop_domain",
+                "Shop domain",
+                true,
+                None,
+                "your-store.myshopify.com",
+            ),
+            field(
+                "api_version",
+                "Admin API version",
+                false,
+                Some("2025-10"),
+                "Quarterly version, e.g. 2025-10",
+            ),
+            field(
+                "base_url",
+                "Base URL override",
+                false,
+                None,
+                "Defaults to https://{shop domain}; set for a proxy or simulator",
+            ),
         ],
-        credentials: &[field("access_token", "Admin API access token", true, None, "shpat_…")],
+        credentials: &[field(
+            "access_token",
+            "Admin API access token",
+            true,
+            None,
+            "shpat_…",
+        )],
         rate_model: RateModel::CostBucket {
             capacity: 1000,
             restore_per_second: 50,
@@ -110,9 +134,27 @@ static REGISTRY: [IntegrationSpec; 4] = [
         kind: ChannelKind::Sales,
         capabilities: IMPORT_EXPORT,
         settings: &[
-            field("site_url", "Site URL", true, None, "https://shop.example.com"),
-            field("auth_mode", "Authentication", false, Some("basic"), "basic, or query when the host strips the Authorization header"),
-            field("requests_per_second", "Requests per second", false, Some("5"), "Client-side pacing; WooCommerce publishes no limit"),
+            field(
+                "site_url",
+                "Site URL",
+                true,
+                None,
+                "https://shop.example.com",
+            ),
+            field(
+                "auth_mode",
+                "Authentication",
+                false,
+                Some("basic"),
+                "basic, or query when the host strips the Authorization header",
+            ),
+            field(
+                "requests_per_second",
+                "Requests per second",
+                false,
+                Some("5"),
+                "Client-side pacing; WooCommerce publishes no limit",
+            ),
         ],
         credentials: &[
             field("consumer_key", "Consumer key", true, None, "ck_…"),
@@ -129,11 +171,35 @@ static REGISTRY: [IntegrationSpec; 4] = [
         kind: ChannelKind::Fulfillment,
         capabilities: IMPORT_EXPORT,
         settings: &[
-            field("api_version", "API version", false, Some("2026-01"), "Dated version, e.g. 2026-01"),
-            field("shipbob_channel_id", "ShipBob channel id", false, None, "Channel with product write scope"),
-            field("base_url", "Base URL", false, Some("https://api.shipbob.com"), "https://sandbox-api.shipbob.com for the sandbox"),
+            field(
+                "api_version",
+                "API version",
+                false,
+                Some("2026-01"),
+                "Dated version, e.g. 2026-01",
+            ),
+            field(
+                "shipbob_channel_id",
+                "ShipBob channel id",
+                false,
+                None,
+                "Channel with product write scope",
+            ),
+            field(
+                "base_url",
+                "Base URL",
+                false,
+                Some("https://api.shipbob.com"),
+                "https://sandbox-api.shipbob.com for the sandbox",
+            ),
         ],
-        credentials: &[field("access_token", "Personal access token", true, None, "From ShipBob's Integrations page")],
+        credentials: &[field(
+            "access_token",
+            "Personal access token",
+            true,
+            None,
+            "From ShipBob's Integrations page",
+        )],
         rate_model: RateModel::SlidingWindow {
             requests: 150,
             window_seconds: 60,
@@ -146,16 +212,58 @@ static REGISTRY: [IntegrationSpec; 4] = [
         kind: ChannelKind::Fulfillment,
         capabilities: IMPORT_EXPORT,
         settings: &[
-            field("base_url", "Base URL", false, Some("https://secure-wms.com"), "API host"),
-            field("customer_id", "Customer id", true, None, "Numeric customer id"),
-            field("facility_id", "Facility id", true, None, "Numeric facility id"),
-            field("user_login_id", "User login id", true, None, "Issued with the credentials"),
-            field("requests_per_second", "Requests per second", false, Some("5"), "Client-side pacing; Extensiv publishes no limit"),
+            field(
+                "base_url",
+                "Base URL",
+                false,
+                Some("https://secure-wms.com"),
+                "API host",
+            ),
+            field(
+                "customer_id",
+                "Customer id",
+                true,
+                None,
+                "Numeric customer id",
+            ),
+            field(
+                "facility_id",
+                "Facility id",
+                true,
+                None,
+                "Numeric facility id",
+            ),
+            field(
+                "user_login_id",
+                "User login id",
+                true,
+                None,
+                "Issued with the credentials",
+            ),
+            field(
+                "requests_per_second",
+                "Requests per second",
+                false,
+                Some("5"),
+                "Client-side pacing; Extensiv publishes no limit",
+            ),
         ],
         credentials: &[
             field("client_id", "Client id", true, None, "Issued by Extensiv"),
-            field("client_secret", "Client secret", true, None, "Issued by Extensiv"),
-            field("tpl_key", "TPL key", true, None, "{…} GUID of the warehouse"),
+            field(
+                "client_secret",
+                "Client secret",
+                true,
+                None,
+                "Issued by Extensiv",
+            ),
+            field(
+                "tpl_key",
+                "TPL key",
+                true,
+                None,
+                "{…} GUID of the warehouse",
+            ),
         ],
         rate_model: RateModel::ClientSide {
             default_requests_per_second: 5,
@@ -231,10 +339,20 @@ mod tests {
             assert_eq!(Integration::ALL[i], row.integration);
             assert_eq!(row.key.parse::<Integration>().unwrap(), row.integration);
             assert_eq!(row.integration.spec().key, row.key);
-            let mut names: Vec<_> = row.settings.iter().chain(row.credentials).map(|f| f.name).collect();
+            let mut names: Vec<_> = row
+                .settings
+                .iter()
+                .chain(row.credentials)
+                .map(|f| f.name)
+                .collect();
             names.sort_unstable();
             names.dedup();
-            assert_eq!(names.len(), row.settings.len() + row.credentials.len(), "{} repeats a field", row.key);
+            assert_eq!(
+                names.len(),
+                row.settings.len() + row.credentials.len(),
+                "{} repeats a field",
+                row.key
+            );
         }
     }
 

@@ -119,12 +119,20 @@ impl MasterSetting {
         let Some(id) = self.channel_id else {
             return Err(refuse(
                 "channel_id",
-                format!("a Master Product Channel is required for the {} source", self.source.label()),
+                format!(
+                    "a Master Product Channel is required for the {} source",
+                    self.source.label()
+                ),
             ));
         };
         let channel = match channel {
             Some(c) if c.id == id && c.account_id == account => c,
-            _ => return Err(refuse("channel_id", format!("no channel {id} in this account"))),
+            _ => {
+                return Err(refuse(
+                    "channel_id",
+                    format!("no channel {id} in this account"),
+                ));
+            }
         };
         if channel.kind != kind {
             return Err(refuse(
@@ -200,7 +208,9 @@ mod tests {
         let a = AccountId::new();
         assert!(MasterSetting::TECHOMS.validate(a, None).is_ok());
         let c = channel(a, Integration::Shopify, true);
-        let e = set(MasterProductSource::Techoms, Some(&c)).validate(a, Some(&c)).unwrap_err();
+        let e = set(MasterProductSource::Techoms, Some(&c))
+            .validate(a, Some(&c))
+            .unwrap_err();
         assert_eq!(e.field, "channel_id");
     }
 
@@ -215,7 +225,10 @@ mod tests {
         // A disabled channel may be chosen.
         assert!(set(ful, Some(&bob)).validate(a, Some(&bob)).is_ok());
         // Missing channel.
-        assert_eq!(set(sales, None).validate(a, None).unwrap_err().field, "channel_id");
+        assert_eq!(
+            set(sales, None).validate(a, None).unwrap_err().field,
+            "channel_id"
+        );
         // Wrong kind.
         let e = set(sales, Some(&bob)).validate(a, Some(&bob)).unwrap_err();
         assert!(e.message.contains("fulfillment"), "{e}");
@@ -235,11 +248,15 @@ mod tests {
             channel(a, Integration::ShipBob, true),
             channel(AccountId::new(), Integration::Shopify, true),
         ];
-        let labels: Vec<String> = MasterSetting::eligible(MasterProductSource::SalesChannel, a, &chans)
-            .into_iter()
-            .map(Channel::picker_label)
-            .collect();
-        assert_eq!(labels, vec!["shopify".to_string(), "woocommerce (disabled)".to_string()]);
+        let labels: Vec<String> =
+            MasterSetting::eligible(MasterProductSource::SalesChannel, a, &chans)
+                .into_iter()
+                .map(Channel::picker_label)
+                .collect();
+        assert_eq!(
+            labels,
+            vec!["shopify".to_string(), "woocommerce (disabled)".to_string()]
+        );
         assert!(MasterSetting::eligible(MasterProductSource::Techoms, a, &chans).is_empty());
     }
 }

@@ -188,7 +188,10 @@ mod tests {
 
     #[test]
     fn display_rounds_to_minor_units() {
-        assert_eq!(Money::new(dec("2.005"), Currency::USD).to_string(), "2.01 USD");
+        assert_eq!(
+            Money::new(dec("2.005"), Currency::USD).to_string(),
+            "2.01 USD"
+        );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(Money::new(dec("1500"), jpy).to_string(), "1500 JPY");
     }

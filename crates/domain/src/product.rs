@@ -133,10 +133,16 @@ impl Product {
         let mut keys = std::collections::HashSet::new();
         for (i, v) in self.variants.iter().enumerate() {
             if !keys.insert(v.sku.key().clone()) {
-                err(format!("variants[{i}].sku"), "repeats the SKU of another variant");
+                err(
+                    format!("variants[{i}].sku"),
+                    "repeats the SKU of another variant",
+                );
             }
             if v.option_values.len() > MAX_OPTIONS {
-                err(format!("variants[{i}].option_values"), "at most 3 option values");
+                err(
+                    format!("variants[{i}].option_values"),
+                    "at most 3 option values",
+                );
             }
             for (name, value) in [
                 ("price", v.price),
@@ -148,7 +154,11 @@ impl Product {
                 }
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -198,12 +208,18 @@ mod tests {
         p.variants[0].price = Some(Decimal::new(-1, 0));
         let errs = p.validate().unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["title", "variants[0].price", "variants[1].sku"]);
+        assert_eq!(
+            fields,
+            vec!["title", "variants[0].price", "variants[1].sku"]
+        );
     }
 
     #[test]
     fn statuses_parse() {
-        assert_eq!("ARCHIVED".parse::<ProductStatus>().unwrap(), ProductStatus::Archived);
+        assert_eq!(
+            "ARCHIVED".parse::<ProductStatus>().unwrap(),
+            ProductStatus::Archived
+        );
         assert!("deleted".parse::<VariantStatus>().is_err());
     }
 }

@@ -99,12 +99,7 @@ mod caseless {
     use unicode_normalization::UnicodeNormalization;
 
     pub fn canonical_caseless_match_key(s: &str) -> String {
-        s.chars()
-            .nfd()
-            .default_case_fold()
-            .nfd()
-            .nfc()
-            .collect()
+        s.chars().nfd().default_case_fold().nfd().nfc().collect()
     }
 }
 

@@ -33,7 +33,12 @@ pub enum LengthUnit {
 pub struct UnitError(pub String);
 
 impl WeightUnit {
-    pub const ALL: [WeightUnit; 4] = [WeightUnit::G, WeightUnit::Kg, WeightUnit::Oz, WeightUnit::Lb];
+    pub const ALL: [WeightUnit; 4] = [
+        WeightUnit::G,
+        WeightUnit::Kg,
+        WeightUnit::Oz,
+        WeightUnit::Lb,
+    ];
 
     /// Grams in one of this unit.
     pub fn grams(self) -> Decimal {
@@ -198,12 +203,24 @@ mod tests {
 
     #[test]
     fn known_conversions() {
-        assert_eq!(Weight::new(dec("1"), WeightUnit::Lb).grams(), dec("453.59237"));
-        assert_eq!(Weight::new(dec("16"), WeightUnit::Oz).to_unit(WeightUnit::Lb, 6), dec("1"));
+        assert_eq!(
+            Weight::new(dec("1"), WeightUnit::Lb).grams(),
+            dec("453.59237")
+        );
+        assert_eq!(
+            Weight::new(dec("16"), WeightUnit::Oz).to_unit(WeightUnit::Lb, 6),
+            dec("1")
+        );
         assert_eq!(Weight::new(dec("2.5"), WeightUnit::Kg).grams(), dec("2500"));
-        assert_eq!(Length::new(dec("12"), LengthUnit::In).to_unit(LengthUnit::Ft, 6), dec("1"));
+        assert_eq!(
+            Length::new(dec("12"), LengthUnit::In).to_unit(LengthUnit::Ft, 6),
+            dec("1")
+        );
         assert_eq!(Length::new(dec("1"), LengthUnit::In).mm(), dec("25.4"));
-        assert_eq!(Length::new(dec("3"), LengthUnit::M).to_unit(LengthUnit::Cm, 2), dec("300"));
+        assert_eq!(
+            Length::new(dec("3"), LengthUnit::M).to_unit(LengthUnit::Cm, 2),
+            dec("300")
+        );
     }
 
     #[test]

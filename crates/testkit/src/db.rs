@@ -52,9 +52,15 @@ impl TestDb {
             return None;
         };
         let name = format!("techoms_t_{}", uuid::Uuid::now_v7().simple());
-        let admin = Db::connect(&admin_url, &DbOptions { max_connections: 1, ..Default::default() })
-            .await
-            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
+        let admin = Db::connect(
+            &admin_url,
+            &DbOptions {
+                max_connections: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server: {e}"));
         if let Db::Postgres(p) = &admin {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(p)
@@ -88,7 +94,15 @@ impl TestDb {
     pub async fn finish(self) {
         self.db.close().await;
         if let Some(c) = &self.pg {
-            if let Ok(admin) = Db::connect(&c.admin_url, &DbOptions { max_connections: 1, ..Default::default() }).await {
+            if let Ok(admin) = Db::connect(
+                &c.admin_url,
+                &DbOptions {
+                    max_connections: 1,
+                    ..Default::default()
+                },
+            )
+            .await
+            {
                 if let Db::Postgres(p) = &admin {
                     let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                         "DROP DATABASE IF EXISTS {} WITH (FORCE)",
@@ -127,8 +141,14 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(with_database("postgres://u:p@h:5432/x", "t"), "postgres://u:p@h:5432/t");
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/x", "t"),
+            "postgres://u:p@h:5432/t"
+        );
         assert_eq!(with_database("postgres://u@h", "t"), "postgres://u@h/t");
-        assert_eq!(with_database("postgres://u@h/x?sslmode=disable", "t"), "postgres://u@h/t?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h/x?sslmode=disable", "t"),
+            "postgres://u@h/t?sslmode=disable"
+        );
     }
 }

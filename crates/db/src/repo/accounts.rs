@@ -11,7 +11,7 @@ use techoms_domain::{
 use crate::error::{DbError, DbResult};
 use crate::on_db;
 use crate::pool::Db;
-use crate::rows::{account_columns, AccountRow};
+use crate::rows::{AccountRow, account_columns};
 
 /// What a new account starts with.
 #[derive(Debug, Clone)]
@@ -185,10 +185,19 @@ pub async fn set_master(
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
-pub async fn set_enabled(db: &Db, id: AccountId, enabled: bool, now: DateTime<Utc>) -> DbResult<()> {
+pub async fn set_enabled(
+    db: &Db,
+    id: AccountId,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
     let n = on_db!(db, |p| sqlx::query(
         "UPDATE accounts SET enabled = $2, updated_at = $3 WHERE id = $1"
     )
@@ -198,5 +207,9 @@ pub async fn set_enabled(db: &Db, id: AccountId, enabled: bool, now: DateTime<Ut
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
 }

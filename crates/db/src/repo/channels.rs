@@ -10,7 +10,7 @@ use techoms_domain::{AccountId, Channel, ChannelId, ChannelKind, Integration};
 use crate::error::{DbError, DbResult};
 use crate::on_db;
 use crate::pool::Db;
-use crate::rows::{channel_columns, ChannelRow};
+use crate::rows::{ChannelRow, channel_columns};
 
 #[derive(Debug, Clone)]
 pub struct NewChannel {
@@ -166,17 +166,27 @@ pub async fn set_enabled(
     .execute(p)
     .await
     .map(|r| r.rows_affected()))?;
-    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+    if n == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Delete a channel. A channel that is its account's Master Product Channel is refused by the
 /// foreign key (the caller checks first and explains).
 pub async fn delete(db: &Db, account: AccountId, id: ChannelId) -> DbResult<()> {
-    let n = on_db!(db, |p| sqlx::query("DELETE FROM channels WHERE account_id = $1 AND id = $2")
-        .bind(account.as_uuid())
-        .bind(id.as_uuid())
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+    let n = on_db!(db, |p| sqlx::query(
+        "DELETE FROM channels WHERE account_id = $1 AND id = $2"
+    )
+    .bind(account.as_uuid())
+    .bind(id.as_uuid())
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
 }

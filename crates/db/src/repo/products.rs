@@ -3,15 +3,15 @@
 
 use std::collections::HashMap;
 
-use sqlx::types::Json;
 use sqlx::QueryBuilder;
+use sqlx::types::Json;
 use techoms_domain::{AccountId, Product, ProductId, SkuKey, Variant};
 use uuid::Uuid;
 
 use crate::error::{DbError, DbResult};
 use crate::on_db;
 use crate::pool::{BeginWrite, Db};
-use crate::rows::{dec_text, product_columns, variant_columns, ProductRow, VariantRow};
+use crate::rows::{ProductRow, VariantRow, dec_text, product_columns, variant_columns};
 
 const INSERT_PRODUCT: &str = concat!(
     "INSERT INTO products (",
@@ -142,16 +142,26 @@ pub async fn update(db: &Db, account: AccountId, product: &Product) -> DbResult<
 }
 
 pub async fn delete(db: &Db, account: AccountId, id: ProductId) -> DbResult<()> {
-    let n = on_db!(db, |p| sqlx::query("DELETE FROM products WHERE account_id = $1 AND id = $2")
-        .bind(account.as_uuid())
-        .bind(id.as_uuid())
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
+    let n = on_db!(db, |p| sqlx::query(
+        "DELETE FROM products WHERE account_id = $1 AND id = $2"
+    )
+    .bind(account.as_uuid())
+    .bind(id.as_uuid())
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        Err(DbError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
-async fn variants_of(db: &Db, account: AccountId, ids: &[Uuid]) -> DbResult<HashMap<Uuid, Vec<Variant>>> {
+async fn variants_of(
+    db: &Db,
+    account: AccountId,
+    ids: &[Uuid],
+) -> DbResult<HashMap<Uuid, Vec<Variant>>> {
     let mut out: HashMap<Uuid, Vec<Variant>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -199,7 +209,10 @@ pub async fn get(db: &Db, account: AccountId, id: ProductId) -> DbResult<Product
     .bind(id.as_uuid())
     .fetch_one(p)
     .await)?;
-    assemble(db, account, vec![row]).await?.pop().ok_or(DbError::NotFound)
+    assemble(db, account, vec![row])
+        .await?
+        .pop()
+        .ok_or(DbError::NotFound)
 }
 
 /// The product holding the variant with this SKU key, if any.

@@ -1,0 +1,35 @@
+//! One module per subcommand.
+
+pub mod migrate;
+pub mod serve;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use techoms_db::{Db, DbOptions};
+
+use crate::settings::{Settings, redact_url};
+
+/// Make sure the data directory exists and can be written.
+pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("data dir {} cannot be created", dir.display()))?;
+    let probe = dir.join(".techoms-write-test");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("data dir {} cannot be written", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Connect to the configured database with a message that names the URL (password hidden).
+pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    let shown = redact_url(&settings.database_url);
+    let opts = DbOptions {
+        acquire_timeout: Duration::from_secs(5),
+        ..DbOptions::default()
+    };
+    Db::connect(&settings.database_url, &opts)
+        .await
+        .with_context(|| format!("cannot open database {shown}"))
+}

@@ -1,0 +1,65 @@
+//! `techoms serve`: the HTTP server.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use techoms_app::App;
+use techoms_domain::SystemClock;
+
+use crate::settings::{CommonArgs, Settings, redact_url};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (HOST:PORT).
+    #[arg(long, env = "TECHOMS_LISTEN")]
+    pub listen: Option<String>,
+    /// Do not apply pending migrations at start (then /readyz reports them until `techoms migrate`).
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+pub async fn run(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings::resolve(common, args.listen.as_deref())?;
+    crate::telemetry::init(settings.log_format, &settings.log_level)?;
+    super::prepare_data_dir(&settings.data_dir)?;
+    let db = super::connect(&settings).await?;
+    if !args.no_migrate {
+        db.migrate().await.context("migration failed")?;
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr().context("listener has no address")?;
+    tracing::info!(%addr, database = %redact_url(&settings.database_url), "techOMS listening");
+    println!("techOMS listening on http://{addr}");
+    let app = App::new(db.clone(), Arc::new(SystemClock));
+    axum::serve(listener, techoms_web::router(app))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
