@@ -41,7 +41,11 @@ mod tests {
     #[tokio::test]
     async fn ready_only_when_migrated() {
         for t in TestDb::all().await {
-            let app = App::new(t.db.clone(), Arc::new(SystemClock));
+            let app = App::new(
+                t.db.clone(),
+                Arc::new(SystemClock),
+                crate::secrets::SecretKey::generate(),
+            );
             assert_eq!(readiness(&app).await, Ok(()));
             t.finish().await;
         }
@@ -51,7 +55,11 @@ mod tests {
         let db = techoms_db::Db::connect(&url, &Default::default())
             .await
             .unwrap();
-        let app = App::new(db, Arc::new(SystemClock));
+        let app = App::new(
+            db,
+            Arc::new(SystemClock),
+            crate::secrets::SecretKey::generate(),
+        );
         match readiness(&app).await {
             Err(NotReady::PendingMigrations(v)) => assert!(v.contains(&1)),
             other => panic!("expected pending migrations, got {other:?}"),

@@ -11,7 +11,8 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 /// Settings that can come from the file. Every field is optional there.
-#[derive(Debug, Default, Deserialize)]
+/// (No `Debug`: it may hold the secret key.)
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSettings {
     pub listen: Option<String>,
@@ -19,10 +20,11 @@ pub struct FileSettings {
     pub data_dir: Option<PathBuf>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
+    pub secret_key: Option<String>,
 }
 
 /// Flags and environment variables common to commands (clap fills these).
-#[derive(Debug, Default, Clone, clap::Args)]
+#[derive(Default, Clone, clap::Args)]
 pub struct CommonArgs {
     /// TOML configuration file.
     #[arg(long, env = "TECHOMS_CONFIG", global = true)]
@@ -44,6 +46,15 @@ pub struct CommonArgs {
     /// Log filter, e.g. info or techoms=debug,sqlx=warn.
     #[arg(long, env = "TECHOMS_LOG", global = true)]
     pub log_level: Option<String>,
+    /// Base64 key (32 bytes) that encrypts channel credentials; default: DATA_DIR/secret.key,
+    /// generated on first start.
+    #[arg(
+        long,
+        env = "TECHOMS_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +64,30 @@ pub enum LogFormat {
 }
 
 /// The resolved settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub database_url: String,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
     pub log_level: String,
+    pub secret_key: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("log_format", &self.log_format)
+            .field("log_level", &self.log_level)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -110,6 +138,7 @@ impl Settings {
             data_dir,
             log_format,
             log_level,
+            secret_key: args.secret_key.clone().or(file.secret_key),
         })
     }
 }

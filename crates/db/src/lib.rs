@@ -19,4 +19,6 @@ mod rows;
 
 pub use error::DbError;
 pub use pool::{Backend, Db, DbOptions};
-pub use repo::{accounts, channels, organizations, products};
+pub use repo::{
+    accounts, api_keys, audit, channel_jobs, channels, organizations, products, sessions, users,
+};

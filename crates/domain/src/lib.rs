@@ -4,6 +4,7 @@
 //! this one, never the other way round (see ARCHITECTURE.md).
 
 pub mod account;
+pub mod audit;
 pub mod channel;
 pub mod clock;
 pub mod ids;
@@ -13,8 +14,10 @@ pub mod money;
 pub mod product;
 pub mod sku;
 pub mod units;
+pub mod user;
 
 pub use account::{Account, AccountCode, Organization};
+pub use audit::AuditEvent;
 pub use channel::{Channel, ChannelKind, JobKind, JobPeriod};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{AccountId, ChannelId, OrganizationId, ProductId, RunId, UserId, VariantId};
@@ -24,3 +27,4 @@ pub use money::{Currency, Money};
 pub use product::{Product, ProductStatus, Variant, VariantStatus};
 pub use sku::{Sku, SkuError, SkuKey};
 pub use units::{Length, LengthUnit, Weight, WeightUnit};
+pub use user::{Role, User};

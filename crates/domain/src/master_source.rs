@@ -161,11 +161,11 @@ impl MasterSetting {
 
     /// The channels the picker offers for `source`: this account's channels of that kind whose
     /// integration can import products, disabled ones included.
-    pub fn eligible<'a>(
+    pub fn eligible(
         source: MasterProductSource,
         account: AccountId,
-        channels: &'a [Channel],
-    ) -> Vec<&'a Channel> {
+        channels: &[Channel],
+    ) -> Vec<&Channel> {
         let Some(kind) = source.channel_kind() else {
             return Vec::new();
         };

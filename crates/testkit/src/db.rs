@@ -93,26 +93,23 @@ impl TestDb {
     /// Close the pool and drop a PostgreSQL test database.
     pub async fn finish(self) {
         self.db.close().await;
-        if let Some(c) = &self.pg {
-            if let Ok(admin) = Db::connect(
-                &c.admin_url,
-                &DbOptions {
-                    max_connections: 1,
-                    ..Default::default()
-                },
-            )
-            .await
-            {
-                if let Db::Postgres(p) = &admin {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        c.name
-                    )))
-                    .execute(p)
-                    .await;
-                }
-                admin.close().await;
+        let Some(c) = &self.pg else {
+            return;
+        };
+        let opts = DbOptions {
+            max_connections: 1,
+            ..Default::default()
+        };
+        if let Ok(admin) = Db::connect(&c.admin_url, &opts).await {
+            if let Db::Postgres(p) = &admin {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    c.name
+                )))
+                .execute(p)
+                .await;
             }
+            admin.close().await;
         }
     }
 }

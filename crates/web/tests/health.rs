@@ -10,7 +10,11 @@ use tower::ServiceExt;
 #[tokio::test]
 async fn health_and_readiness_on_both_backends() {
     for t in TestDb::all().await {
-        let app = techoms_web::router(App::new(t.db.clone(), Arc::new(SystemClock)));
+        let app = techoms_web::router(App::new(
+            t.db.clone(),
+            Arc::new(SystemClock),
+            techoms_app::secrets::SecretKey::generate(),
+        ));
         for path in ["/healthz", "/readyz"] {
             let res = app
                 .clone()

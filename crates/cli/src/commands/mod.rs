@@ -33,3 +33,27 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
         .await
         .with_context(|| format!("cannot open database {shown}"))
 }
+
+/// The key that seals channel credentials: from the configuration, else the data dir.
+pub fn secret_key(settings: &Settings) -> anyhow::Result<techoms_app::secrets::SecretKey> {
+    let key = match &settings.secret_key {
+        Some(k) => techoms_app::secrets::SecretKey::from_base64(k),
+        None => techoms_app::secrets::SecretKey::load_or_create(&settings.data_dir),
+    };
+    key.map_err(|e| anyhow::anyhow!("secret key: {e}"))
+}
+
+/// Open the database (migrating it) and build the application services.
+pub async fn open_app(settings: &Settings, migrate: bool) -> anyhow::Result<techoms_app::App> {
+    prepare_data_dir(&settings.data_dir)?;
+    let db = connect(settings).await?;
+    if migrate {
+        db.migrate().await.context("migration failed")?;
+    }
+    let key = secret_key(settings)?;
+    Ok(techoms_app::App::new(
+        db,
+        std::sync::Arc::new(techoms_domain::SystemClock),
+        key,
+    ))
+}

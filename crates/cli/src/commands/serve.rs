@@ -1,10 +1,6 @@
 //! `techoms serve`: the HTTP server.
 
-use std::sync::Arc;
-
 use anyhow::Context;
-use techoms_app::App;
-use techoms_domain::SystemClock;
 
 use crate::settings::{CommonArgs, Settings, redact_url};
 
@@ -21,18 +17,14 @@ pub struct ServeArgs {
 pub async fn run(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::resolve(common, args.listen.as_deref())?;
     crate::telemetry::init(settings.log_format, &settings.log_level)?;
-    super::prepare_data_dir(&settings.data_dir)?;
-    let db = super::connect(&settings).await?;
-    if !args.no_migrate {
-        db.migrate().await.context("migration failed")?;
-    }
+    let app = super::open_app(&settings, !args.no_migrate).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr().context("listener has no address")?;
     tracing::info!(%addr, database = %redact_url(&settings.database_url), "techOMS listening");
     println!("techOMS listening on http://{addr}");
-    let app = App::new(db.clone(), Arc::new(SystemClock));
+    let db = app.db.clone();
     axum::serve(listener, techoms_web::router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await

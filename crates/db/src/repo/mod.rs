@@ -3,6 +3,11 @@
 //! passing a foreign id.
 
 pub mod accounts;
+pub mod api_keys;
+pub mod audit;
+pub mod channel_jobs;
 pub mod channels;
 pub mod organizations;
 pub mod products;
+pub mod sessions;
+pub mod users;
