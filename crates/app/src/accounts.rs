@@ -154,13 +154,8 @@ pub struct SettingsInput {
     pub length_unit: String,
 }
 
-/// Validate and store the account's main settings and units. Code never changes.
-pub async fn update_settings(
-    app: &App,
-    access: &Access,
-    input: &SettingsInput,
-) -> AppResult<Account> {
-    access.require_admin()?;
+/// Check submitted settings without storing them.
+pub fn validate_settings(input: &SettingsInput) -> AppResult<AccountSettings> {
     let mut errors = Vec::new();
     if let Err(e) = validate_account_name(&input.name) {
         errors.push(FieldError::new("name", format!("name {e}")));
@@ -187,25 +182,30 @@ pub async fn update_settings(
         .parse::<LengthUnit>()
         .map_err(|e| errors.push(FieldError::new("length_unit", e.to_string())))
         .ok();
-    let (Some(currency), Some(weight_unit), Some(length_unit), true) =
-        (currency, weight, length, errors.is_empty())
-    else {
-        return Err(AppError::Invalid(errors));
-    };
+    match (currency, weight, length) {
+        (Some(currency), Some(weight_unit), Some(length_unit)) if errors.is_empty() => {
+            Ok(AccountSettings {
+                name: input.name.trim().to_owned(),
+                timezone: input.timezone.trim().to_owned(),
+                currency,
+                weight_unit,
+                length_unit,
+            })
+        }
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// Validate and store the account's main settings and units. Code never changes.
+pub async fn update_settings(
+    app: &App,
+    access: &Access,
+    input: &SettingsInput,
+) -> AppResult<Account> {
+    access.require_admin()?;
+    let settings = validate_settings(input)?;
     let before = &access.account;
-    let after = accounts::update_settings(
-        &app.db,
-        before.id,
-        &AccountSettings {
-            name: input.name.trim().to_owned(),
-            timezone: input.timezone.clone(),
-            currency,
-            weight_unit,
-            length_unit,
-        },
-        app.clock.now(),
-    )
-    .await?;
+    let after = accounts::update_settings(&app.db, before.id, &settings, app.clock.now()).await?;
     let describe = |a: &Account| {
         format!(
             "name={}, timezone={}, currency={}, weight={}, size={}",
@@ -280,4 +280,9 @@ pub async fn set_enabled(
         Some(enabled.to_string()),
     )
     .await
+}
+
+/// The organization of the account being viewed.
+pub async fn organization(app: &App, access: &Access) -> AppResult<techoms_domain::Organization> {
+    Ok(organizations::get(&app.db, access.account.organization_id).await?)
 }

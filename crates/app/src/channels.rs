@@ -233,13 +233,13 @@ pub async fn update(
         None => BTreeMap::new(),
     };
     let spec = current.integration.spec();
-    check_fields(
-        &mut errors,
-        "settings",
-        spec.settings,
-        &input.settings,
-        None,
-    );
+    // Settings left out keep their stored values; settings sent replace them as a whole.
+    let settings = if input.settings.is_empty() {
+        current.settings.clone()
+    } else {
+        trimmed(&input.settings)
+    };
+    check_fields(&mut errors, "settings", spec.settings, &settings, None);
     check_fields(
         &mut errors,
         "credentials",
@@ -262,7 +262,7 @@ pub async fn update(
         &ChannelUpdate {
             name,
             enabled,
-            settings: trimmed(&input.settings),
+            settings,
             credentials: if creds_changed {
                 Some(app.secrets.seal(&creds)?)
             } else {

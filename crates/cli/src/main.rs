@@ -29,6 +29,9 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Administration: create accounts and users.
+    #[command(subcommand)]
+    Admin(commands::admin::AdminCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => commands::serve::run(&cli.common, args).await,
             Command::Migrate => commands::migrate::run(&cli.common).await,
+            Command::Admin(cmd) => commands::admin::run(&cli.common, cmd).await,
         }
     });
     match result {

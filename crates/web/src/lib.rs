@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod health;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,6 +20,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(api.layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
+        .merge(ui::router().layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }

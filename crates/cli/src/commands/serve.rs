@@ -25,10 +25,13 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, database = %redact_url(&settings.database_url), "techOMS listening");
     println!("techOMS listening on http://{addr}");
     let db = app.db.clone();
-    axum::serve(listener, techoms_web::router(app))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    axum::serve(
+        listener,
+        techoms_web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server failed")?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

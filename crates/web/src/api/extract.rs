@@ -70,14 +70,25 @@ fn json_problem(rej: JsonRejection) -> Problem {
             let msg = std::error::Error::source(&e)
                 .map(ToString::to_string)
                 .unwrap_or_else(|| e.body_text());
-            let field = if msg.starts_with("unknown field") || msg.starts_with("missing field") {
-                named_field(&msg).unwrap_or_else(|| "body".into())
-            } else {
-                "body".into()
-            };
+            // axum reports "path.to.field: problem"; a missing field is reported at the parent
+            // (".") and named inside the message.
             let clean = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            let (path, problem_text) = match clean.split_once(": ") {
+                Some((p, rest)) if !p.contains(' ') => (p.to_owned(), rest.to_owned()),
+                _ => (".".to_owned(), clean.clone()),
+            };
+            let field = if problem_text.starts_with("missing field")
+                || problem_text.starts_with("unknown field")
+            {
+                named_field(&problem_text).unwrap_or(path)
+            } else if path == "." {
+                "body".to_owned()
+            } else {
+                path
+            };
+            let clean = format!("{field}: {problem_text}");
             Problem {
-                errors: vec![techoms_app::FieldError::new(field, clean.clone())],
+                errors: vec![techoms_app::FieldError::new(field, problem_text)],
                 ..problem(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "/problems/validation",
