@@ -130,7 +130,7 @@ impl MasterSetting {
             _ => {
                 return Err(refuse(
                     "channel_id",
-                    format!("no channel {id} in this account"),
+                    "is not a channel of this account",
                 ));
             }
         };

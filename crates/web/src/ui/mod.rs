@@ -12,6 +12,31 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use techoms_app::{App, AppError};
 
+/// Every UI route (method, path), for tests that must cover them all. Kept next to
+/// [`router`], which must register exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/switch-account"),
+    ("GET", "/settings"),
+    ("POST", "/settings"),
+    ("GET", "/settings/master-channel-options"),
+    ("POST", "/settings/api-key"),
+    ("GET", "/channels"),
+    ("POST", "/channels"),
+    ("GET", "/channels/new"),
+    ("GET", "/channels/{id}"),
+    ("POST", "/channels/{id}"),
+    ("POST", "/channels/{id}/enable"),
+    ("POST", "/channels/{id}/disable"),
+    ("POST", "/channels/{id}/delete"),
+    ("POST", "/channels/{id}/jobs"),
+    ("GET", "/static/htmx-2.0.11.min.js"),
+    ("GET", "/static/app.css"),
+];
+
 /// The UI routes.
 pub fn router() -> Router<App> {
     Router::new()

@@ -1,1 +1,0 @@
-//! extensiv simulator — to be built in its issue.

@@ -1,1 +1,0 @@
-//! shipbob simulator — to be built in its issue.

@@ -1,1 +1,0 @@
-//! woocommerce simulator — to be built in its issue.
