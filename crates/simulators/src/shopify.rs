@@ -1,1 +1,0 @@
-//! shopify simulator — to be built in its issue.
