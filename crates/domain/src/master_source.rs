@@ -128,10 +128,7 @@ impl MasterSetting {
         let channel = match channel {
             Some(c) if c.id == id && c.account_id == account => c,
             _ => {
-                return Err(refuse(
-                    "channel_id",
-                    "is not a channel of this account",
-                ));
+                return Err(refuse("channel_id", "is not a channel of this account"));
             }
         };
         if channel.kind != kind {

@@ -6,18 +6,32 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use techoms_testkit::TestDb;
 
 async fn b_state(t: &TestApp) -> Value {
     let k = &t.b.api_key;
     let (_, account) = t.api(k, Method::GET, "/api/v1/account", None).await;
     let (_, channels) = t.api(k, Method::GET, "/api/v1/channels", None).await;
-    let (_, source) = t.api(k, Method::GET, "/api/v1/account/master-product-source", None).await;
+    let (_, source) = t
+        .api(
+            k,
+            Method::GET,
+            "/api/v1/account/master-product-source",
+            None,
+        )
+        .await;
     let (_, audit) = t.api(k, Method::GET, "/api/v1/account/audit", None).await;
     let mut jobs = Vec::new();
     for c in channels.as_array().unwrap() {
-        let (_, j) = t.api(k, Method::GET, &format!("/api/v1/channels/{}/jobs", c["id"].as_str().unwrap()), None).await;
+        let (_, j) = t
+            .api(
+                k,
+                Method::GET,
+                &format!("/api/v1/channels/{}/jobs", c["id"].as_str().unwrap()),
+                None,
+            )
+            .await;
         jobs.push(j);
     }
     json!({"account": account, "channels": channels, "source": source, "audit": audit, "jobs": jobs})
@@ -25,11 +39,15 @@ async fn b_state(t: &TestApp) -> Value {
 
 fn body_for(method: &Method, path: &str, b_channel: &str) -> Option<Value> {
     match (method.as_str(), path) {
-        ("PUT", "/api/v1/account") => Some(json!({"name": "Hijacked", "timezone": "UTC", "currency": "USD", "weight_unit": "g", "length_unit": "mm"})),
+        ("PUT", "/api/v1/account") => Some(
+            json!({"name": "Hijacked", "timezone": "UTC", "currency": "USD", "weight_unit": "g", "length_unit": "mm"}),
+        ),
         ("PUT", "/api/v1/account/master-product-source") => {
             Some(json!({"source": "sales_channel", "channel_id": b_channel, "confirm": true}))
         }
-        ("POST", "/api/v1/channels") => Some(json!({"integration": "shopify", "name": "B shop", "settings": {"shop_domain": "x.myshopify.com"}, "credentials": {"access_token": "t"}})),
+        ("POST", "/api/v1/channels") => Some(
+            json!({"integration": "shopify", "name": "B shop", "settings": {"shop_domain": "x.myshopify.com"}, "credentials": {"access_token": "t"}}),
+        ),
         ("PUT", "/api/v1/channels/{id}") => Some(json!({"name": "Hijacked", "enabled": false})),
         ("PUT", "/api/v1/channels/{id}/jobs") => Some(json!({"export_products": "5m"})),
         _ => None,
@@ -40,8 +58,11 @@ fn body_for(method: &Method, path: &str, b_channel: &str) -> Option<Value> {
 async fn api_routes_never_reach_another_account() {
     for db in TestDb::all().await {
         let t = TestApp::new(db).await;
-        let b_channel = t.create_channel(&t.b.api_key, "shopify", "B shop", true).await;
-        t.create_channel(&t.a.api_key, "shipbob", "A warehouse", true).await;
+        let b_channel = t
+            .create_channel(&t.b.api_key, "shopify", "B shop", true)
+            .await;
+        t.create_channel(&t.a.api_key, "shipbob", "A warehouse", true)
+            .await;
         let before = b_state(&t).await;
 
         let doc = serde_json::to_value(techoms_web::api::openapi()).unwrap();
@@ -51,26 +72,59 @@ async fn api_routes_never_reach_another_account() {
             for method in item.as_object().unwrap().keys() {
                 let m: Method = method.to_uppercase().parse().unwrap();
                 let url = path.replace("{id}", &b_channel);
-                let url = if path.ends_with("/options") { format!("{url}?source=sales_channel") } else { url };
-                let (st, v) = t.api(&key, m.clone(), &url, body_for(&m, path, &b_channel)).await;
+                let url = if path.ends_with("/options") {
+                    format!("{url}?source=sales_channel")
+                } else {
+                    url
+                };
+                let (st, v) = t
+                    .api(&key, m.clone(), &url, body_for(&m, path, &b_channel))
+                    .await;
                 tested += 1;
-                if let Some(new_key) = v["api_key"].as_str().filter(|k| k.starts_with("tok_") && !k.ends_with('…')) {
+                if let Some(new_key) = v["api_key"]
+                    .as_str()
+                    .filter(|k| k.starts_with("tok_") && !k.ends_with('…'))
+                {
                     // The regenerate route replaced A's key (and only A's).
                     key = new_key.to_owned();
                 }
                 if path.contains("{id}") {
-                    assert_eq!(st, StatusCode::NOT_FOUND, "{method} {path} with B's channel id: {v}");
+                    assert_eq!(
+                        st,
+                        StatusCode::NOT_FOUND,
+                        "{method} {path} with B's channel id: {v}"
+                    );
                 } else {
                     let text = v.to_string();
-                    assert!(!text.contains(&b_channel) && !text.contains(&t.b.account_id) && !text.contains("Beta Store"), "{method} {path} leaked B: {text}");
+                    assert!(
+                        !text.contains(&b_channel)
+                            && !text.contains(&t.b.account_id)
+                            && !text.contains("Beta Store"),
+                        "{method} {path} leaked B: {text}"
+                    );
                     if path == "/api/v1/account/master-product-source" && m == Method::PUT {
-                        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "B's channel cannot become A's master");
+                        assert_eq!(
+                            st,
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "B's channel cannot become A's master"
+                        );
                     }
                 }
                 // A malformed id is a 404 too.
                 if path.contains("{id}") {
-                    let (st, _) = t.api(&key, m.clone(), &path.replace("{id}", "12345"), body_for(&m, path, &b_channel)).await;
-                    assert_eq!(st, StatusCode::NOT_FOUND, "{method} {path} with a malformed id");
+                    let (st, _) = t
+                        .api(
+                            &key,
+                            m.clone(),
+                            &path.replace("{id}", "12345"),
+                            body_for(&m, path, &b_channel),
+                        )
+                        .await;
+                    assert_eq!(
+                        st,
+                        StatusCode::NOT_FOUND,
+                        "{method} {path} with a malformed id"
+                    );
                 }
             }
         }
@@ -85,7 +139,11 @@ async fn api_routes_never_reach_another_account() {
             for method in item.as_object().unwrap().keys() {
                 let m: Method = method.to_uppercase().parse().unwrap();
                 let (st, _) = t.api("", m, &path.replace("{id}", &b_channel), None).await;
-                assert_eq!(st, StatusCode::UNAUTHORIZED, "{method} {path} without a key");
+                assert_eq!(
+                    st,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} without a key"
+                );
             }
         }
         t.db.finish().await;
@@ -95,7 +153,9 @@ async fn api_routes_never_reach_another_account() {
 #[tokio::test]
 async fn ui_routes_never_reach_another_account() {
     let t = TestApp::sqlite().await;
-    let b_channel = t.create_channel(&t.b.api_key, "woocommerce", "B woo", true).await;
+    let b_channel = t
+        .create_channel(&t.b.api_key, "woocommerce", "B woo", true)
+        .await;
     let before = b_state(&t).await;
     let (session, csrf) = login(&t, &t.a.email, &t.a.password).await;
     let mut tested = 0;
@@ -108,7 +168,11 @@ async fn ui_routes_never_reach_another_account() {
         let req = if *method == "GET" {
             get_with_cookie(&url, &session)
         } else {
-            post_form(&url, &session, &format!("csrf={csrf}&name=Hijacked&integration=woocommerce&export_products=5m"))
+            post_form(
+                &url,
+                &session,
+                &format!("csrf={csrf}&name=Hijacked&integration=woocommerce&export_products=5m"),
+            )
         };
         let (st, _, body) = t.raw(req).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{method} {path}: {body}");
@@ -116,13 +180,29 @@ async fn ui_routes_never_reach_another_account() {
     }
     assert_eq!(tested, 6);
     // Switching to B's account is refused like an unknown one.
-    let (st, _, _) = t.raw(post_form("/switch-account", &session, &format!("csrf={csrf}&account_id={}", t.b.account_id))).await;
+    let (st, _, _) = t
+        .raw(post_form(
+            "/switch-account",
+            &session,
+            &format!("csrf={csrf}&account_id={}", t.b.account_id),
+        ))
+        .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // Pages without ids show A only.
     for (method, path) in techoms_web::ui::ROUTES {
         if *method == "GET" && !path.contains("{id}") && !path.starts_with("/static") {
-            let (_, _, body) = t.raw(get_with_cookie(&format!("{path}?source=sales_channel&integration=shopify"), &session)).await;
-            assert!(!body.contains("B woo") && !body.contains("Beta Store") && !body.contains(&b_channel), "{path} leaked B");
+            let (_, _, body) = t
+                .raw(get_with_cookie(
+                    &format!("{path}?source=sales_channel&integration=shopify"),
+                    &session,
+                ))
+                .await;
+            assert!(
+                !body.contains("B woo")
+                    && !body.contains("Beta Store")
+                    && !body.contains(&b_channel),
+                "{path} leaked B"
+            );
         }
     }
     assert_eq!(b_state(&t).await, before);

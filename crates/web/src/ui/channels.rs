@@ -225,10 +225,10 @@ fn input_from(form: &[(String, String)]) -> (String, ChannelInput) {
             _ => {
                 if let Some(f) = k.strip_prefix("settings.") {
                     input.settings.insert(f.into(), v.clone());
-                } else if let Some(f) = k.strip_prefix("credentials.") {
-                    if !v.is_empty() {
-                        input.credentials.insert(f.into(), v.clone());
-                    }
+                } else if let Some(f) = k.strip_prefix("credentials.")
+                    && !v.is_empty()
+                {
+                    input.credentials.insert(f.into(), v.clone());
                 }
             }
         }

@@ -322,10 +322,10 @@ pub async fn submit(
         weight_unit: form.weight_unit.clone(),
         length_unit: form.length_unit.clone(),
     };
-    if let Err(e) = accounts::validate_settings(&input) {
-        if let Err(e) = field_errors(e, &mut errors) {
-            return page_error(e);
-        }
+    if let Err(e) = accounts::validate_settings(&input)
+        && let Err(e) = field_errors(e, &mut errors)
+    {
+        return page_error(e);
     }
     // 2. The master setting.
     let source = form.source.parse::<MasterProductSource>();
