@@ -29,6 +29,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run a channel API simulator (shopify, woocommerce, shipbob, extensiv) on loopback.
+    Simulate(commands::simulate::SimulateArgs),
     /// Administration: create accounts and users.
     #[command(subcommand)]
     Admin(commands::admin::AdminCommand),
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(&cli.common, args).await,
             Command::Migrate => commands::migrate::run(&cli.common).await,
             Command::Admin(cmd) => commands::admin::run(&cli.common, cmd).await,
+            Command::Simulate(args) => commands::simulate::run(args).await,
         }
     });
     match result {

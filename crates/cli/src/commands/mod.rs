@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod migrate;
 pub mod serve;
+pub mod simulate;
 
 use std::path::Path;
 use std::time::Duration;
