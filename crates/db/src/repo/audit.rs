@@ -39,9 +39,8 @@ type Row = (
 );
 
 pub async fn list(db: &Db, account: AccountId, limit: u32) -> DbResult<Vec<AuditEvent>> {
-    let rows: Vec<Row> =
-        on_db!(db, |p| {
-            sqlx::query_as(
+    let rows: Vec<Row> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT id, account_id, actor, action, old_value, new_value, created_at FROM audit_events \
          WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
     )
@@ -49,7 +48,7 @@ pub async fn list(db: &Db, account: AccountId, limit: u32) -> DbResult<Vec<Audit
     .bind(i64::from(limit))
     .fetch_all(p)
     .await
-        })?;
+    })?;
     Ok(rows
         .into_iter()
         .map(

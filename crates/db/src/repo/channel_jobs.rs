@@ -62,14 +62,13 @@ pub async fn set(
 /// Every (channel, kind, period) with a period other than None, across all accounts; the
 /// scheduler reads this.
 pub async fn all_active(db: &Db) -> DbResult<Vec<(AccountId, ChannelId, JobKind, JobPeriod)>> {
-    let rows: Vec<(Uuid, Uuid, String, String)> =
-        on_db!(db, |p| {
-            sqlx::query_as(
+    let rows: Vec<(Uuid, Uuid, String, String)> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT account_id, channel_id, job_kind, period FROM channel_jobs WHERE period <> 'none'"
     )
     .fetch_all(p)
     .await
-        })?;
+    })?;
     rows.into_iter()
         .map(|(a, c, k, per)| {
             Ok((
