@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod bindings;
+pub mod catalog;
 pub mod channels;
 pub mod error;
 pub mod health;

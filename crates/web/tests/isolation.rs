@@ -22,6 +22,7 @@ async fn b_state(t: &TestApp) -> Value {
         )
         .await;
     let (_, audit) = t.api(k, Method::GET, "/api/v1/account/audit", None).await;
+    let (_, products) = t.api(k, Method::GET, "/api/v1/products", None).await;
     let mut jobs = Vec::new();
     for c in channels.as_array().unwrap() {
         let (_, j) = t
@@ -34,7 +35,7 @@ async fn b_state(t: &TestApp) -> Value {
             .await;
         jobs.push(j);
     }
-    json!({"account": account, "channels": channels, "source": source, "audit": audit, "jobs": jobs})
+    json!({"account": account, "channels": channels, "source": source, "audit": audit, "jobs": jobs, "products": products})
 }
 
 fn body_for(method: &Method, path: &str, b_channel: &str) -> Option<Value> {
@@ -50,6 +51,9 @@ fn body_for(method: &Method, path: &str, b_channel: &str) -> Option<Value> {
         ),
         ("PUT", "/api/v1/channels/{id}") => Some(json!({"name": "Hijacked", "enabled": false})),
         ("PUT", "/api/v1/channels/{id}/jobs") => Some(json!({"export_products": "5m"})),
+        ("POST", "/api/v1/products") | ("PUT", "/api/v1/products/{id}") => {
+            Some(json!({"title": "Hijacked", "variants": [{"sku": "A-NEW-1"}]}))
+        }
         _ => None,
     }
 }
@@ -63,6 +67,16 @@ async fn api_routes_never_reach_another_account() {
             .await;
         t.create_channel(&t.a.api_key, "shipbob", "A warehouse", true)
             .await;
+        let (st, p) = t
+            .api(
+                &t.b.api_key,
+                Method::POST,
+                "/api/v1/products",
+                Some(json!({"title": "B only", "variants": [{"sku": "B-ONLY-1"}]})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{p}");
+        let b_product = p["id"].as_str().unwrap().to_owned();
         let before = b_state(&t).await;
 
         let doc = serde_json::to_value(techoms_web::api::openapi()).unwrap();
@@ -71,9 +85,16 @@ async fn api_routes_never_reach_another_account() {
         for (path, item) in doc["paths"].as_object().unwrap() {
             for method in item.as_object().unwrap().keys() {
                 let m: Method = method.to_uppercase().parse().unwrap();
-                let url = path.replace("{id}", &b_channel);
+                let b_id = if path.starts_with("/api/v1/products") {
+                    &b_product
+                } else {
+                    &b_channel
+                };
+                let url = path.replace("{id}", b_id);
                 let url = if path.ends_with("/options") {
                     format!("{url}?source=sales_channel")
+                } else if path == "/api/v1/variants" {
+                    format!("{url}?sku=b-only-1")
                 } else {
                     url
                 };
@@ -88,16 +109,18 @@ async fn api_routes_never_reach_another_account() {
                     // The regenerate route replaced A's key (and only A's).
                     key = new_key.to_owned();
                 }
-                if path.contains("{id}") {
+                if path.contains("{id}") || path == "/api/v1/variants" {
                     assert_eq!(
                         st,
                         StatusCode::NOT_FOUND,
-                        "{method} {path} with B's channel id: {v}"
+                        "{method} {path} with B's resource: {v}"
                     );
                 } else {
                     let text = v.to_string();
                     assert!(
                         !text.contains(&b_channel)
+                            && !text.contains(&b_product)
+                            && !text.contains("B only")
                             && !text.contains(&t.b.account_id)
                             && !text.contains("Beta Store"),
                         "{method} {path} leaked B: {text}"
@@ -128,7 +151,7 @@ async fn api_routes_never_reach_another_account() {
                 }
             }
         }
-        assert!(tested >= 14, "every API operation is driven (got {tested})");
+        assert!(tested >= 20, "every API operation is driven (got {tested})");
         // B is exactly as it was (A's calls changed A only).
         assert_eq!(b_state(&t).await, before);
         // A's key used B's API? Unauthenticated calls get 401 on every route.

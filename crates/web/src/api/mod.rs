@@ -7,6 +7,7 @@ pub mod channels;
 pub mod dto;
 pub mod extract;
 pub mod master_source;
+pub mod products;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -51,6 +52,9 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(channels::get, channels::update, channels::delete))
         .routes(routes!(channels::get_jobs, channels::put_jobs))
         .routes(routes!(channels::integrations))
+        .routes(routes!(products::list, products::create))
+        .routes(routes!(products::get, products::update, products::delete))
+        .routes(routes!(products::by_sku))
         .split_for_parts();
     let served = doc.clone();
     let router = router.route(

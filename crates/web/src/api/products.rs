@@ -1,0 +1,259 @@
+//! `/api/v1/products` and `/api/v1/variants`: the catalog.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use techoms_app::catalog::{self, ProductInput, VariantInput};
+use techoms_app::{App, AppError};
+use techoms_domain::{Product, ProductId};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{ApiAccess, ApiJson};
+use crate::error::{ApiError, Problem};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VariantDto {
+    /// Read-only.
+    #[serde(default, skip_deserializing)]
+    pub id: Option<Uuid>,
+    pub sku: String,
+    #[serde(default)]
+    pub option_values: Vec<String>,
+    pub barcode: Option<String>,
+    /// Decimal text in the account currency, e.g. "19.99".
+    pub price: Option<String>,
+    pub compare_at_price: Option<String>,
+    pub cost: Option<String>,
+    /// Grams, decimal text.
+    pub weight_g: Option<String>,
+    /// Millimetres, decimal text.
+    pub length_mm: Option<String>,
+    pub width_mm: Option<String>,
+    pub height_mm: Option<String>,
+    /// active or inactive.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProductDto {
+    /// Read-only.
+    #[serde(default, skip_deserializing)]
+    pub id: Option<Uuid>,
+    pub title: String,
+    #[serde(default)]
+    pub description_html: String,
+    #[serde(default)]
+    pub vendor: String,
+    #[serde(default)]
+    pub product_type: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// active, draft or archived.
+    pub status: Option<String>,
+    /// Option names (at most 3), e.g. ["Size", "Color"].
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub images: Vec<String>,
+    pub variants: Vec<VariantDto>,
+    #[serde(default, skip_deserializing)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_deserializing)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn text(d: Option<rust_decimal::Decimal>) -> Option<String> {
+    d.map(|d| d.normalize().to_string())
+}
+
+impl From<&Product> for ProductDto {
+    fn from(p: &Product) -> Self {
+        ProductDto {
+            id: Some(p.id.as_uuid()),
+            title: p.title.clone(),
+            description_html: p.description_html.clone(),
+            vendor: p.vendor.clone(),
+            product_type: p.product_type.clone(),
+            tags: p.tags.clone(),
+            status: Some(p.status.as_str().into()),
+            options: p.options.clone(),
+            images: p.images.clone(),
+            variants: p
+                .variants
+                .iter()
+                .map(|v| VariantDto {
+                    id: Some(v.id.as_uuid()),
+                    sku: v.sku.as_str().into(),
+                    option_values: v.option_values.clone(),
+                    barcode: v.barcode.clone(),
+                    price: text(v.price),
+                    compare_at_price: text(v.compare_at_price),
+                    cost: text(v.cost),
+                    weight_g: text(v.weight.map(|w| w.grams())),
+                    length_mm: text(v.length.map(|l| l.mm())),
+                    width_mm: text(v.width.map(|l| l.mm())),
+                    height_mm: text(v.height.map(|l| l.mm())),
+                    status: Some(v.status.as_str().into()),
+                })
+                .collect(),
+            created_at: Some(p.created_at),
+            updated_at: Some(p.updated_at),
+        }
+    }
+}
+
+fn input(d: ProductDto) -> ProductInput {
+    ProductInput {
+        title: Some(d.title),
+        description_html: d.description_html,
+        vendor: d.vendor,
+        product_type: d.product_type,
+        tags: d.tags,
+        status: d.status,
+        options: d.options,
+        images: d.images,
+        variants: d
+            .variants
+            .into_iter()
+            .map(|v| VariantInput {
+                sku: Some(v.sku),
+                option_values: v.option_values,
+                barcode: v.barcode,
+                price: v.price,
+                compare_at_price: v.compare_at_price,
+                cost: v.cost,
+                weight_g: v.weight_g,
+                length_mm: v.length_mm,
+                width_mm: v.width_mm,
+                height_mm: v.height_mm,
+                status: v.status,
+            })
+            .collect(),
+    }
+}
+
+fn parse_id(s: &str) -> Result<ProductId, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Title contains (case-insensitive) or SKU starts with.
+    pub q: Option<String>,
+    /// Keyset cursor: the `next` value of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1..=200 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductPageDto {
+    pub items: Vec<ProductDto>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next: Option<Uuid>,
+}
+
+/// Search the catalog.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ListQuery),
+    responses((status = 200, body = ProductPageDto), (status = 422, body = Problem)))]
+pub async fn list(
+    State(app): State<App>,
+    ApiAccess(access): ApiAccess,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ProductPageDto>, ApiError> {
+    let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            s.parse::<ProductId>()
+                .map_err(|_| AppError::field("after", "is not a cursor from a previous page"))?,
+        ),
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::field("limit", "must be between 1 and 200").into());
+    }
+    let items = catalog::search(&app, &access, q.q, after, limit).await?;
+    let next = (items.len() as u32 == limit)
+        .then(|| items.last().map(|p| p.id.as_uuid()))
+        .flatten();
+    Ok(Json(ProductPageDto {
+        items: items.iter().map(Into::into).collect(),
+        next,
+    }))
+}
+
+/// Create a product (only while techOMS is the Master Product Source; otherwise 409).
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = ProductDto,
+    responses((status = 201, body = ProductDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(app): State<App>,
+    ApiAccess(access): ApiAccess,
+    ApiJson(body): ApiJson<ProductDto>,
+) -> Result<(StatusCode, Json<ProductDto>), ApiError> {
+    let p = catalog::create(&app, &access, &input(body)).await?;
+    Ok((StatusCode::CREATED, Json((&p).into())))
+}
+
+/// One product with its variants.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, body = ProductDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(app): State<App>,
+    ApiAccess(access): ApiAccess,
+    Path(id): Path<String>,
+) -> Result<Json<ProductDto>, ApiError> {
+    let p = catalog::get(&app, &access, parse_id(&id)?).await?;
+    Ok(Json((&p).into()))
+}
+
+/// Replace a product and its variants.
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)), request_body = ProductDto,
+    responses((status = 200, body = ProductDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update(
+    State(app): State<App>,
+    ApiAccess(access): ApiAccess,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ProductDto>,
+) -> Result<Json<ProductDto>, ApiError> {
+    let p = catalog::update(&app, &access, parse_id(&id)?, &input(body)).await?;
+    Ok(Json((&p).into()))
+}
+
+/// Delete a product.
+#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete(
+    State(app): State<App>,
+    ApiAccess(access): ApiAccess,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    catalog::delete(&app, &access, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SkuQuery {
+    /// Any spelling: trimmed and compared without regard to case.
+    pub sku: Option<String>,
+}
+
+/// The product that holds a SKU.
+#[utoipa::path(get, path = "/api/v1/variants", tag = "catalog", params(SkuQuery),
+    responses((status = 200, body = ProductDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn by_sku(
+    State(app): State<App>,
+    ApiAccess(access): ApiAccess,
+    Query(q): Query<SkuQuery>,
+) -> Result<Json<ProductDto>, ApiError> {
+    let sku = q.sku.unwrap_or_default();
+    if sku.trim().is_empty() {
+        return Err(AppError::field("sku", "is required").into());
+    }
+    match catalog::by_sku(&app, &access, &sku).await? {
+        Some(p) => Ok(Json((&p).into())),
+        None => Err(AppError::NotFound.into()),
+    }
+}
