@@ -184,13 +184,15 @@ db_test!(
         .await;
         let s1 = w1.shutdown().await;
         let s2 = w2.shutdown().await;
-        assert_eq!(s1.lease_lost, 1, "w1's success must be refused: {s1:?}");
+        // On a loaded machine w1 may win the reclaimed job back once before w2 does and lose it
+        // again; what must hold is that none of w1's outcomes was recorded.
+        assert!(s1.lease_lost >= 1, "w1's success must be refused: {s1:?}");
         assert_eq!(s1.succeeded, 0);
         assert_eq!(s2.succeeded, 1);
 
         let job = q0.get(id).await.unwrap().unwrap();
         assert_eq!(job.lease_owner.as_deref(), Some("w2"));
-        assert_eq!(job.attempts, 2);
+        assert!(job.attempts >= 2, "{}", job.attempts);
         assert_eq!(job.checkpoint, Some(json!({"step": "done"})));
         let resumed_from = seen.lock().unwrap().clone();
         assert_eq!(
