@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bindings;
 pub mod catalog;
 pub mod channels;
+pub mod engine;
 pub mod error;
 pub mod health;
 pub mod master_source;

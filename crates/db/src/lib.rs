@@ -20,5 +20,6 @@ mod rows;
 pub use error::DbError;
 pub use pool::{Backend, Db, DbOptions};
 pub use repo::{
-    accounts, api_keys, audit, channel_jobs, channels, organizations, products, sessions, users,
+    accounts, api_keys, audit, bindings, channel_jobs, channels, organizations, products, runs,
+    sessions, sku_mappings, users,
 };

@@ -7,8 +7,10 @@
 //! so CI can never pass by skipping.
 
 pub mod db;
+pub mod memory_connector;
 
 pub use db::TestDb;
+pub use memory_connector::MemoryConnector;
 
 /// Run one async test body on SQLite and on PostgreSQL, as two tests named `<name>::sqlite`
 /// and `<name>::postgres`. The body is an async closure taking a migrated [`techoms_db::Db`].

@@ -5,9 +5,12 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod bindings;
 pub mod channel_jobs;
 pub mod channels;
 pub mod organizations;
 pub mod products;
+pub mod runs;
 pub mod sessions;
+pub mod sku_mappings;
 pub mod users;

@@ -1,0 +1,189 @@
+//! Runs and their messages: creating, starting and finishing a run, collecting a page's counts
+//! and messages to commit with the page, and the read side for the API and the UI.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use techoms_db::bindings::WriteTx;
+use techoms_db::channels;
+use techoms_db::runs::{
+    self, Counts, Level, MessageFilter, NewMessage, NewRun, Progress, Run, RunFilter, RunMessage,
+    RunStatus, Trigger,
+};
+use techoms_domain::{AccountId, ChannelId, JobKind, RunId};
+
+use super::Fatal;
+use crate::App;
+use crate::access::Access;
+use crate::error::AppResult;
+
+/// Record a run (status queued) of `kind` on `channel`; execute it with
+/// [`super::execute`], [`super::run_import`] or [`super::run_export`].
+pub async fn create_run(
+    app: &App,
+    account: AccountId,
+    channel: ChannelId,
+    kind: JobKind,
+    trigger: Trigger,
+    full: bool,
+) -> AppResult<Run> {
+    // The channel must exist in this account.
+    channels::get(&app.db, account, channel).await?;
+    Ok(runs::create(
+        &app.db,
+        account,
+        &NewRun {
+            channel_id: channel,
+            job_kind: kind,
+            trigger,
+            full,
+        },
+        app.clock.now(),
+    )
+    .await?)
+}
+
+/// The account's runs, newest first.
+pub async fn list_runs(app: &App, access: &Access, filter: &RunFilter) -> AppResult<Vec<Run>> {
+    Ok(runs::list(&app.db, access.account.id, filter).await?)
+}
+
+pub async fn get_run(app: &App, access: &Access, id: RunId) -> AppResult<Run> {
+    Ok(runs::get(&app.db, access.account.id, id).await?)
+}
+
+/// A run's messages in order, optionally of some levels only.
+pub async fn run_messages(
+    app: &App,
+    access: &Access,
+    id: RunId,
+    filter: &MessageFilter,
+) -> AppResult<Vec<RunMessage>> {
+    runs::get(&app.db, access.account.id, id).await?;
+    Ok(runs::messages(&app.db, access.account.id, id, filter).await?)
+}
+
+/// How many messages of each level a run has.
+pub async fn message_counts(app: &App, access: &Access, id: RunId) -> AppResult<Vec<(Level, i64)>> {
+    Ok(runs::message_counts(&app.db, access.account.id, id).await?)
+}
+
+/// The counts and messages of one page, committed with it.
+#[derive(Debug, Default)]
+pub(crate) struct PageLog {
+    pub counts: Counts,
+    pub messages: Vec<NewMessage>,
+}
+
+impl PageLog {
+    pub fn push(
+        &mut self,
+        level: Level,
+        sku: Option<&str>,
+        remote_id: Option<&str>,
+        message: String,
+    ) {
+        self.messages.push(NewMessage {
+            level,
+            sku: sku.map(str::to_owned),
+            remote_id: remote_id.map(str::to_owned),
+            message,
+        });
+    }
+
+    /// An item skipped, with a Warning.
+    pub fn skipped(&mut self, sku: Option<&str>, remote_id: Option<&str>, message: String) {
+        self.counts.skipped += 1;
+        self.push(Level::Warning, sku, remote_id, message);
+    }
+
+    /// An item that failed, with an Error; the run goes on.
+    pub fn failed(&mut self, sku: Option<&str>, remote_id: Option<&str>, message: String) {
+        self.counts.failed += 1;
+        self.push(Level::Error, sku, remote_id, message);
+    }
+}
+
+/// A run being executed: numbers its messages and writes its progress.
+pub(crate) struct RunLog {
+    pub account: AccountId,
+    pub run: Run,
+    next_seq: i64,
+}
+
+impl RunLog {
+    /// Mark the run running (a resumed run keeps its first start) and continue its messages.
+    pub async fn open(app: &App, account: AccountId, run: RunId) -> AppResult<RunLog> {
+        let run = runs::mark_running(&app.db, account, run, app.clock.now()).await?;
+        let next_seq = runs::last_seq(&app.db, account, run.id).await? + 1;
+        Ok(RunLog {
+            account,
+            run,
+            next_seq,
+        })
+    }
+
+    /// When the run first started.
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.run.started_at.unwrap_or(self.run.created_at)
+    }
+
+    /// Write a page's counts, messages and the checkpoint that follows it, inside the page's
+    /// transaction.
+    pub async fn commit_page(
+        &mut self,
+        tx: &mut WriteTx,
+        page: PageLog,
+        checkpoint: Option<&Value>,
+        total_hint: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        let n = page.messages.len() as i64;
+        let progress = Progress {
+            counts: page.counts,
+            total_hint: total_hint.map(|t| t.min(i64::MAX as u64) as i64),
+            checkpoint: checkpoint.cloned(),
+            messages: page.messages,
+            first_seq: self.next_seq,
+        };
+        runs::record_progress(tx, self.account, self.run.id, &progress, now).await?;
+        self.next_seq += n;
+        Ok(())
+    }
+
+    /// Write a page log in a transaction of its own (run-level messages).
+    pub async fn commit_alone(&mut self, app: &App, page: PageLog) -> AppResult<()> {
+        if page.messages.is_empty() && page.counts == Counts::default() {
+            return Ok(());
+        }
+        let mut tx = WriteTx::begin(&app.db).await?;
+        self.commit_page(&mut tx, page, None, None, app.clock.now())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// End the run: failed on a Fatal (with a Fatal message), partially succeeded when items
+    /// failed, succeeded otherwise.
+    pub async fn finish(mut self, app: &App, fatal: Option<&Fatal>) -> AppResult<Run> {
+        if let Some(f) = fatal {
+            let mut page = PageLog::default();
+            page.push(Level::Fatal, None, None, f.message.clone());
+            self.commit_alone(app, page).await?;
+        }
+        let current = runs::get(&app.db, self.account, self.run.id).await?;
+        let status = match fatal {
+            Some(_) => RunStatus::Failed,
+            None if current.counts.failed > 0 => RunStatus::PartiallySucceeded,
+            None => RunStatus::Succeeded,
+        };
+        Ok(runs::finish(
+            &app.db,
+            self.account,
+            self.run.id,
+            status,
+            fatal.map(|f| f.message.as_str()),
+            app.clock.now(),
+        )
+        .await?)
+    }
+}
