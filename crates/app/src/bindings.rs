@@ -27,7 +27,11 @@ pub async fn master_match_counts(
 
 /// Every channel's bindings of one product's variants (ordered by variant, then channel).
 /// The product must belong to the account.
-pub async fn for_product(app: &App, access: &Access, product: ProductId) -> AppResult<Vec<Binding>> {
+pub async fn for_product(
+    app: &App,
+    access: &Access,
+    product: ProductId,
+) -> AppResult<Vec<Binding>> {
     techoms_db::products::get(&app.db, access.account.id, product).await?;
     Ok(bindings::for_product(&app.db, access.account.id, product).await?)
 }

@@ -91,17 +91,29 @@ async fn runs_api_filters_pages_messages_and_refuses_bad_parameters() {
         // Newest first.
         let (st, page) = t.api(&k, Method::GET, "/api/v1/runs", None).await;
         assert_eq!(st, StatusCode::OK, "{page}");
-        assert_eq!(ids(&page), vec![queued.clone(), export.clone(), import.clone()]);
+        assert_eq!(
+            ids(&page),
+            vec![queued.clone(), export.clone(), import.clone()]
+        );
         assert_eq!(page["next"], Value::Null);
 
         // Filters, alone and together.
         for (query, want) in [
             (format!("channel_id={shop}"), vec![import.clone()]),
-            (format!("channel_id={woo}"), vec![queued.clone(), export.clone()]),
-            ("job_kind=export_products".into(), vec![queued.clone(), export.clone()]),
+            (
+                format!("channel_id={woo}"),
+                vec![queued.clone(), export.clone()],
+            ),
+            (
+                "job_kind=export_products".into(),
+                vec![queued.clone(), export.clone()],
+            ),
             ("job_kind=import_products".into(), vec![import.clone()]),
             ("status=queued".into(), vec![queued.clone()]),
-            ("status=succeeded&job_kind=export_products".into(), vec![export.clone()]),
+            (
+                "status=succeeded&job_kind=export_products".into(),
+                vec![export.clone()],
+            ),
             ("status=failed".into(), vec![]),
         ] {
             let (st, page) = t
@@ -175,7 +187,11 @@ async fn runs_api_filters_pages_messages_and_refuses_bad_parameters() {
             .unwrap_or_else(|| panic!("the duplicate SKU is named: {w}"));
         assert!(dup["message"].as_str().unwrap().contains("Shop"), "{dup}");
         assert!(dup["remote_id"].as_str().is_some_and(|s| !s.is_empty()));
-        for query in ["level=warning,error", "level=warning&level=error", "level=error,%20warning"] {
+        for query in [
+            "level=warning,error",
+            "level=warning&level=error",
+            "level=error,%20warning",
+        ] {
             let (st, v) = t
                 .api(&k, Method::GET, &format!("{url}?{query}"), None)
                 .await;
@@ -212,7 +228,10 @@ async fn runs_api_filters_pages_messages_and_refuses_bad_parameters() {
             ("after=zzz", vec!["after"]),
             ("staus=queued", vec!["staus"]),
             ("status=queued&status=failed", vec!["status"]),
-            ("status=done&limit=-1&job_kind=x", vec!["job_kind", "limit", "status"]),
+            (
+                "status=done&limit=-1&job_kind=x",
+                vec!["job_kind", "limit", "status"],
+            ),
         ] {
             let (st, v) = t
                 .api(&k, Method::GET, &format!("/api/v1/runs?{query}"), None)
@@ -254,7 +273,12 @@ async fn runs_api_filters_pages_messages_and_refuses_bad_parameters() {
             assert_eq!(v["items"], serde_json::json!([]), "{query}");
         }
         let (st, v) = t
-            .api(&bk, Method::GET, &format!("/api/v1/runs?channel_id={shop}"), None)
+            .api(
+                &bk,
+                Method::GET,
+                &format!("/api/v1/runs?channel_id={shop}"),
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(v["items"], serde_json::json!([]));
@@ -264,7 +288,9 @@ async fn runs_api_filters_pages_messages_and_refuses_bad_parameters() {
 
 /// A time as the UI shows it in `tz`.
 fn shown(t: &DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z").to_string()
+    t.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
 }
 
 #[tokio::test]
@@ -285,15 +311,26 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
             .await;
         assert_eq!(st, StatusCode::OK, "{page}");
         assert!(page.contains("<title>Import Products · Shop · techOMS</title>"));
-        assert!(page.contains("id=\"run-status\">Succeeded<"), "status badge");
+        assert!(
+            page.contains("id=\"run-status\">Succeeded<"),
+            "status badge"
+        );
         assert!(page.contains("Manual") && page.contains("(full)"));
         let warning_rows = page.matches("class=\"msg level-warning\"").count();
         assert_eq!(warning_rows, 2, "both Warnings, highlighted");
-        assert!(page.contains("<td class=\"sku\">abc-1</td>"), "the SKU is shown");
+        assert!(
+            page.contains("<td class=\"sku\">abc-1</td>"),
+            "the SKU is shown"
+        );
         assert!(page.contains("id=\"count-warning\">2<"));
         // Times in the account's zone, with its abbreviation; nothing left polling.
         let (_, run) = t
-            .api(&t.a.api_key, Method::GET, &format!("/api/v1/runs/{import}"), None)
+            .api(
+                &t.a.api_key,
+                Method::GET,
+                &format!("/api/v1/runs/{import}"),
+                None,
+            )
             .await;
         let started = rfc3339_utc(&run["started_at"]);
         let tokyo = chrono_tz::Asia::Tokyo;
@@ -316,10 +353,17 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
             ))
             .await;
         assert_eq!(only.matches("class=\"msg level-warning\"").count(), 2);
-        assert_eq!(only.matches("class=\"msg level-").count(), 2, "warnings only");
+        assert_eq!(
+            only.matches("class=\"msg level-").count(),
+            2,
+            "warnings only"
+        );
         assert!(only.contains("name=\"level\" value=\"warning\" checked"));
         let (st, _, bad) = t
-            .raw(get_with_cookie(&format!("/runs/{import}?level=loud"), &session))
+            .raw(get_with_cookie(
+                &format!("/runs/{import}?level=loud"),
+                &session,
+            ))
             .await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
         assert!(bad.contains("level"), "{bad}");
@@ -335,7 +379,10 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
         let (st, _, list) = t.raw(get_with_cookie("/runs", &session)).await;
         assert_eq!(st, StatusCode::OK);
         for id in [&import, &export, &queued, &reimport] {
-            assert!(list.contains(&format!("href=\"/runs/{id}\"")), "{id} listed");
+            assert!(
+                list.contains(&format!("href=\"/runs/{id}\"")),
+                "{id} listed"
+            );
         }
         assert!(list.contains("<span class=\"badge queued\">Queued</span>"));
         assert!(list.contains("<span class=\"badge succeeded\">Succeeded</span>"));
@@ -370,7 +417,10 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
         assert!(ch.contains("id=\"recent-runs\""));
         assert!(ch.contains(&format!("href=\"/runs/{import}\"")));
         assert!(ch.contains(&format!("href=\"/runs/{reimport}\"")));
-        assert!(!ch.contains(&format!("href=\"/runs/{export}\"")), "only its own");
+        assert!(
+            !ch.contains(&format!("href=\"/runs/{export}\"")),
+            "only its own"
+        );
         assert!(ch.contains(&format!("href=\"/runs?channel={shop}\"")));
 
         // Another account's user sees none of it.
@@ -380,7 +430,10 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
             .await;
         assert_eq!(st, StatusCode::NOT_FOUND);
         let (_, _, list) = t.raw(get_with_cookie("/runs", &bs)).await;
-        assert!(list.contains("No runs yet"), "an empty state that says what runs are");
+        assert!(
+            list.contains("No runs yet"),
+            "an empty state that says what runs are"
+        );
         assert!(!list.contains(&import));
         t.db.finish().await;
     }
@@ -443,7 +496,10 @@ async fn an_unfinished_run_page_polls_and_stops_once_the_run_ends() {
         let (_, _, part) = t
             .raw(get_with_cookie(&format!("/runs/{queued}/live"), &session))
             .await;
-        assert!(!part.contains("hx-get") && !part.contains("hx-trigger"), "{part}");
+        assert!(
+            !part.contains("hx-get") && !part.contains("hx-trigger"),
+            "{part}"
+        );
         assert!(part.contains("id=\"run-status\">Succeeded<"));
         let (_, _, page) = t
             .raw(get_with_cookie(&format!("/runs/{queued}"), &session))

@@ -221,7 +221,7 @@ pub struct ProductPageDto {
 }
 
 /// Search the catalog.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/products", operation_id = "list_products", tag = "catalog", params(ListQuery),
     responses((status = 200, body = ProductPageDto), (status = 422, body = Problem)))]
 pub async fn list(
     State(app): State<App>,
@@ -243,7 +243,7 @@ pub async fn list(
 }
 
 /// Create a product (only while techOMS is the Master Product Source; otherwise 409).
-#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = ProductDto,
+#[utoipa::path(post, path = "/api/v1/products", operation_id = "create_product", tag = "catalog", request_body = ProductDto,
     responses((status = 201, body = ProductDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(app): State<App>,
@@ -258,7 +258,7 @@ pub async fn create(
 }
 
 /// One product with its variants and each variant's bindings per channel.
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/products/{id}", operation_id = "get_product", tag = "catalog", params(("id" = String, Path)),
     responses((status = 200, body = ProductDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(app): State<App>,
@@ -270,7 +270,7 @@ pub async fn get(
 }
 
 /// Replace a product and its variants.
-#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)), request_body = ProductDto,
+#[utoipa::path(put, path = "/api/v1/products/{id}", operation_id = "update_product", tag = "catalog", params(("id" = String, Path)), request_body = ProductDto,
     responses((status = 200, body = ProductDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(app): State<App>,
@@ -283,7 +283,7 @@ pub async fn update(
 }
 
 /// Delete a product.
-#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/products/{id}", operation_id = "delete_product", tag = "catalog", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn delete(
     State(app): State<App>,

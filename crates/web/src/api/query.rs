@@ -22,8 +22,7 @@ impl FromRequestParts<App> for QueryPairs {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, app).await
-        {
+        match axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, app).await {
             Ok(axum::extract::Query(pairs)) => Ok(QueryPairs {
                 pairs,
                 errors: Vec::new(),
@@ -121,7 +120,10 @@ impl QueryPairs {
         for k in unknown {
             self.errors.push(FieldError::new(
                 k,
-                format!("is not a parameter of this request (known: {})", known.join(", ")),
+                format!(
+                    "is not a parameter of this request (known: {})",
+                    known.join(", ")
+                ),
             ));
         }
         if self.errors.is_empty() {

@@ -201,7 +201,7 @@ async fn decorate(app: &App, access: &Access, runs: &[Run]) -> Result<Vec<RunDto
 }
 
 /// The account's runs, newest first.
-#[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(RunListQuery),
+#[utoipa::path(get, path = "/api/v1/runs", operation_id = "list_runs", tag = "runs", params(RunListQuery),
     responses((status = 200, body = RunPageDto), (status = 422, body = Problem)))]
 pub async fn list(
     State(app): State<App>,
@@ -233,7 +233,7 @@ pub async fn list(
 }
 
 /// One run: channel, job kind, trigger, status, times, counts and message counts.
-#[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "runs", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "get_run", tag = "runs", params(("id" = String, Path)),
     responses((status = 200, body = RunDto), (status = 404, body = Problem)))]
 pub async fn get(
     State(app): State<App>,
@@ -246,7 +246,7 @@ pub async fn get(
 }
 
 /// A run's messages in order, optionally of some levels only.
-#[utoipa::path(get, path = "/api/v1/runs/{id}/messages", tag = "runs",
+#[utoipa::path(get, path = "/api/v1/runs/{id}/messages", operation_id = "list_run_messages", tag = "runs",
     params(("id" = String, Path), MessageQuery),
     responses((status = 200, body = RunMessagePageDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn messages(

@@ -104,12 +104,11 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let access = s.access();
-    let text = q
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
+    let text =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
     let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
         Some(a) => match a.parse::<ProductId>() {
