@@ -319,7 +319,7 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
         let warning_rows = page.matches("class=\"msg level-warning\"").count();
         assert_eq!(warning_rows, 2, "both Warnings, highlighted");
         assert!(
-            page.contains("<td class=\"sku\">abc-1</td>"),
+            page.contains("<td class=\"sku nowrap\">abc-1</td>"),
             "the SKU is shown"
         );
         assert!(page.contains("id=\"count-warning\">2<"));
@@ -373,7 +373,7 @@ async fn run_pages_show_a_real_imports_warnings_in_the_account_time_zone() {
             .raw(get_with_cookie(&format!("/runs/{reimport}"), &session))
             .await;
         assert!(page.contains("missing at master"), "{page}");
-        assert!(page.contains("<td class=\"sku\">MUG-1</td>"));
+        assert!(page.contains("<td class=\"sku nowrap\">MUG-1</td>"));
 
         // The list, its filters and pages.
         let (st, _, list) = t.raw(get_with_cookie("/runs", &session)).await;

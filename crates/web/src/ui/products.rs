@@ -377,7 +377,7 @@ async fn detail_page(
                 })
                 .unwrap_or_default(),
             status: v.status.as_str().to_owned(),
-            found: found_key.as_ref() == Some(&v.sku.key()),
+            found: found_key.as_ref() == Some(v.sku.key()),
         })
         .collect();
     let channels_view = p

@@ -289,7 +289,7 @@ pub struct RunLive {
     pub unchanged: i64,
     pub skipped: i64,
     pub failed: i64,
-    /// (level, label, count) for every level.
+    /// (level, column heading, count) for every level.
     pub level_counts: Vec<(String, String, i64)>,
     pub filtered: bool,
     pub messages: Vec<MessageRow>,
@@ -411,7 +411,13 @@ async fn live_part(
                     .find(|(c, _)| c == l)
                     .map(|(_, n)| *n)
                     .unwrap_or(0);
-                (l.as_str().to_owned(), l.label().to_owned(), n)
+                let heading = match l {
+                    Level::Info => "Info",
+                    Level::Warning => "Warnings",
+                    Level::Error => "Errors",
+                    Level::Fatal => "Fatal",
+                };
+                (l.as_str().to_owned(), heading.to_owned(), n)
             })
             .collect(),
         filtered: !mq.levels.is_empty(),
