@@ -102,6 +102,19 @@ async fn bindings_per_channel_after_an_export_in_the_api_and_on_the_product_page
             by_sku["variants"][1]["bindings"],
             v["variants"][1]["bindings"]
         );
+        // A product read and sent back as it is (read-only fields included) is accepted;
+        // the read-only fields are ignored and the bindings stay.
+        let (st, put) = t
+            .api(
+                &k,
+                Method::PUT,
+                &format!("/api/v1/products/{id}"),
+                Some(v.clone()),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{put}");
+        assert_eq!(put["variants"][0]["bindings"], v["variants"][0]["bindings"]);
+        assert_eq!(put["created_at"], v["created_at"]);
         // Another account sees none of it.
         let (st, _) = t
             .api(

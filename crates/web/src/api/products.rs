@@ -17,10 +17,18 @@ use super::extract::{ApiAccess, ApiJson};
 use super::query::QueryPairs;
 use crate::error::{ApiError, Problem};
 
+/// A read-only field: whatever a client sends back in it is ignored. (Not `skip_deserializing`,
+/// which would also drop the field from the OpenAPI schema.)
+fn ignored<'de, D: serde::Deserializer<'de>, T: Default>(d: D) -> Result<T, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Ok(T::default())
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VariantDto {
     /// Read-only.
-    #[serde(default, skip_deserializing)]
+    #[serde(default, deserialize_with = "ignored")]
+    #[schema(read_only)]
     pub id: Option<Uuid>,
     pub sku: String,
     #[serde(default)]
@@ -40,12 +48,17 @@ pub struct VariantDto {
     pub status: Option<String>,
     /// Read-only: the variant's binding on each channel that holds it (single-product
     /// answers only; absent from list pages). A channel not listed does not hold it yet.
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "ignored",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(read_only)]
     pub bindings: Option<Vec<VariantBindingDto>>,
 }
 
 /// What techOMS knows of one variant's copy on one channel.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct VariantBindingDto {
     pub channel_id: Uuid,
     pub channel_name: String,
@@ -66,7 +79,8 @@ pub struct VariantBindingDto {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProductDto {
     /// Read-only.
-    #[serde(default, skip_deserializing)]
+    #[serde(default, deserialize_with = "ignored")]
+    #[schema(read_only)]
     pub id: Option<Uuid>,
     pub title: String,
     #[serde(default)]
@@ -85,9 +99,11 @@ pub struct ProductDto {
     #[serde(default)]
     pub images: Vec<String>,
     pub variants: Vec<VariantDto>,
-    #[serde(default, skip_deserializing)]
+    #[serde(default, deserialize_with = "ignored")]
+    #[schema(read_only)]
     pub created_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_deserializing)]
+    #[serde(default, deserialize_with = "ignored")]
+    #[schema(read_only)]
     pub updated_at: Option<DateTime<Utc>>,
 }
 
