@@ -505,6 +505,31 @@ async fn an_unfinished_run_page_polls_and_stops_once_the_run_ends() {
             .raw(get_with_cookie(&format!("/runs/{queued}"), &session))
             .await;
         assert!(!page.contains("hx-trigger"));
+
+        // Signed out meanwhile: htmx is sent to the login page (which leads back here)
+        // rather than swapping it into the run's page; a plain request is redirected.
+        let poll = |with_htmx: bool| {
+            let mut r = axum::http::Request::get(format!("/runs/{queued}/live"));
+            if with_htmx {
+                r = r.header("HX-Request", "true");
+            }
+            r.body(axum::body::Body::empty()).unwrap()
+        };
+        let (st, h, body) = t.raw(poll(true)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(
+            h["hx-redirect"],
+            format!("/login?next=/runs/{queued}").as_str()
+        );
+        assert!(body.is_empty());
+        let (st, h, _) = t.raw(poll(false)).await;
+        assert_eq!(st, StatusCode::SEE_OTHER);
+        assert!(
+            h[axum::http::header::LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/login")
+        );
         t.db.finish().await;
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use techoms_app::engine::{self, Level, MessageFilter, Run, RunFilter, RunStatus};
@@ -15,7 +16,7 @@ use techoms_domain::{Channel, ChannelId, JobKind, RunId};
 
 use super::chrome::Chrome;
 use super::page_error;
-use super::session::UiSession;
+use super::session::{UiSession, encode};
 
 /// Runs per page of the list.
 const RUNS_PER_PAGE: u32 = 50;
@@ -482,13 +483,30 @@ pub async fn detail(
     }
 }
 
-/// The live part alone, for htmx polling.
+/// The live part alone, for htmx polling. When the session has ended meanwhile, htmx is told
+/// to load the login page as a whole page (instead of swapping it into the run's page).
 pub async fn live(
     State(app): State<App>,
-    UiSession(s): UiSession,
+    session: Result<UiSession, Response>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    let s = match session {
+        Ok(UiSession(s)) => s,
+        Err(_) if headers.contains_key("hx-request") => {
+            let back = match parse_run_id(&id) {
+                Ok(run) => format!("/runs/{run}"),
+                Err(_) => "/runs".to_owned(),
+            };
+            return (
+                [("hx-redirect", format!("/login?next={}", encode(&back)))],
+                "",
+            )
+                .into_response();
+        }
+        Err(to_login) => return to_login,
+    };
     let result = async {
         let id = parse_run_id(&id)?;
         let access = s.access();
