@@ -8,6 +8,7 @@ pub mod dto;
 pub mod extract;
 pub mod master_source;
 pub mod products;
+pub mod sync;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -52,6 +53,7 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(channels::get, channels::update, channels::delete))
         .routes(routes!(channels::get_jobs, channels::put_jobs))
         .routes(routes!(channels::integrations))
+        .routes(routes!(sync::sync_channel))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::get, products::update, products::delete))
         .routes(routes!(products::by_sku))

@@ -33,6 +33,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/channels/{id}/disable"),
     ("POST", "/channels/{id}/delete"),
     ("POST", "/channels/{id}/jobs"),
+    ("POST", "/channels/{id}/sync"),
     ("GET", "/static/htmx-2.0.11.min.js"),
     ("GET", "/static/app.css"),
 ];
@@ -60,6 +61,7 @@ pub fn router() -> Router<App> {
         .route("/channels/{id}/disable", post(channels::disable))
         .route("/channels/{id}/delete", post(channels::delete))
         .route("/channels/{id}/jobs", post(channels::save_jobs))
+        .route("/channels/{id}/sync", post(channels::sync))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
         .route("/static/app.css", get(css))
 }
