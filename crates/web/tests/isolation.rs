@@ -201,7 +201,7 @@ async fn ui_routes_never_reach_another_account() {
         assert_eq!(st, StatusCode::NOT_FOUND, "{method} {path}: {body}");
         assert!(!body.contains("B woo"));
     }
-    assert_eq!(tested, 6);
+    assert_eq!(tested, 7);
     // Switching to B's account is refused like an unknown one.
     let (st, _, _) = t
         .raw(post_form(
