@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::*;
 use serde_json::{Value, json};
-use techoms_domain::{AccountId, Clock};
+use techoms_domain::AccountId;
 use techoms_testkit::TestDb;
 
 fn sync_path(id: &str) -> String {
