@@ -468,10 +468,42 @@ db_test!(
         // A manual request names the waiting run.
         let e = request(&w, "Woo", false).await.unwrap_err();
         assert_eq!(reason(&e), "already_running");
-        // Once the held export ends, the follow-up runs and Woo receives the catalog.
+        // The held export ends; the follow-up starts elsewhere. A change arriving now queues a
+        // new run (the running follow-up may have read past it).
         q.succeed(&held.lease).await.unwrap();
+        let follow = q
+            .claim(
+                "elsewhere",
+                &["export_products".to_owned()],
+                Duration::from_secs(600),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        w.tick();
+        w.conn("Shop").insert(seed_product("Belt", &["BELT-1"]));
+        request(&w, "Shop", false).await.unwrap();
+        assert_eq!(
+            worker(&w).run_until_idle().await.unwrap(),
+            3,
+            "import + Bob + Ext"
+        );
+        let woo = runs_of(&w, "Woo").await;
+        assert_eq!(woo.len(), 3);
+        assert_eq!(
+            (woo[0].trigger, woo[0].status),
+            (Trigger::Propagation, RunStatus::Queued)
+        );
+        // The held follow-up is handed back (its worker stopped); everything then runs.
+        q.release(&follow.lease).await.unwrap();
         worker(&w).run_until_idle().await.unwrap();
-        assert_eq!(run(&w, woo[0].id).await.status, RunStatus::Succeeded);
+        assert!(
+            runs_of(&w, "Woo")
+                .await
+                .iter()
+                .take(2)
+                .all(|r| r.status == RunStatus::Succeeded)
+        );
         assert_eq!(
             channel_view(&w.conn("Woo")),
             catalog_view(&w.catalog().await)
