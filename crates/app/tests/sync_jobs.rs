@@ -282,13 +282,27 @@ db_test!(schedules_fire_once_per_period, async |db: Db| {
     let shop = runs_of(&w, "Shop").await;
     assert_eq!(
         shop.iter()
-            .map(|r| (r.job_kind, r.trigger))
+            .map(|r| (r.job_kind, r.trigger, r.full))
             .collect::<Vec<_>>(),
         vec![
-            (JobKind::ImportProducts, Trigger::Schedule),
-            (JobKind::ExportProducts, Trigger::Schedule)
+            (JobKind::ImportProducts, Trigger::Schedule, true),
+            (JobKind::ExportProducts, Trigger::Schedule, false)
         ]
     );
+    // Scheduled imports read only the changes, and everything once a day.
+    w.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(housekeeping_once(&w.app).await.unwrap(), 1);
+    worker(&w).run_until_idle().await.unwrap();
+    w.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(housekeeping_once(&w.app).await.unwrap(), 1);
+    worker(&w).run_until_idle().await.unwrap();
+    let imports: Vec<bool> = runs_of(&w, "Shop")
+        .await
+        .iter()
+        .filter(|r| r.job_kind == JobKind::ImportProducts)
+        .map(|r| r.full)
+        .collect();
+    assert_eq!(imports, vec![true, false, true], "newest first");
 });
 
 /// `n` concurrent tickers on separate pools of the same database; total schedule jobs fired.
