@@ -4,6 +4,7 @@ pub mod admin;
 pub mod migrate;
 pub mod serve;
 pub mod simulate;
+pub mod worker;
 
 use std::path::Path;
 use std::time::Duration;
