@@ -93,6 +93,7 @@ pub fn page_error(e: AppError) -> Response {
         AppError::Invalid(_) | AppError::Conflict { .. } | AppError::RateLimited { .. } => {
             (StatusCode::BAD_REQUEST, e.to_string())
         }
+        AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
         AppError::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             (
