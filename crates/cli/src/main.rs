@@ -34,6 +34,9 @@ enum Command {
     /// Administration: create accounts and users.
     #[command(subcommand)]
     Admin(commands::admin::AdminCommand),
+    /// The catalog as CSV: import a file, export the catalog.
+    #[command(subcommand)]
+    Products(commands::products::ProductsCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(&cli.common, args).await,
             Command::Migrate => commands::migrate::run(&cli.common).await,
             Command::Admin(cmd) => commands::admin::run(&cli.common, cmd).await,
+            Command::Products(cmd) => commands::products::run(&cli.common, cmd).await,
             Command::Simulate(args) => commands::simulate::run(args).await,
         }
     });

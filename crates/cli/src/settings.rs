@@ -21,6 +21,7 @@ pub struct FileSettings {
     pub log_format: Option<String>,
     pub log_level: Option<String>,
     pub secret_key: Option<String>,
+    pub csv_import_max_bytes: Option<u64>,
 }
 
 /// Flags and environment variables common to commands (clap fills these).
@@ -55,6 +56,9 @@ pub struct CommonArgs {
         hide_env_values = true
     )]
     pub secret_key: Option<String>,
+    /// The largest CSV file a catalog import accepts, in bytes (default 64 MiB).
+    #[arg(long, env = "TECHOMS_CSV_IMPORT_MAX_BYTES", global = true)]
+    pub csv_import_max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +76,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub log_level: String,
     pub secret_key: Option<String>,
+    pub csv_import_max_bytes: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -86,6 +91,7 @@ impl std::fmt::Debug for Settings {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("csv_import_max_bytes", &self.csv_import_max_bytes)
             .finish()
     }
 }
@@ -139,6 +145,10 @@ impl Settings {
             log_format,
             log_level,
             secret_key: args.secret_key.clone().or(file.secret_key),
+            csv_import_max_bytes: args
+                .csv_import_max_bytes
+                .or(file.csv_import_max_bytes)
+                .unwrap_or(techoms_app::catalog_csv::DEFAULT_MAX_BYTES),
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod extract;
 pub mod master_source;
 pub mod products;
+pub mod products_csv;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -55,6 +56,8 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::get, products::update, products::delete))
         .routes(routes!(products::by_sku))
+        .routes(routes!(products_csv::export))
+        .routes(routes!(products_csv::import))
         .split_for_parts();
     let served = doc.clone();
     let router = router.route(

@@ -3,6 +3,7 @@
 pub mod channels;
 pub mod chrome;
 pub mod login;
+pub mod products_csv;
 pub mod session;
 pub mod settings;
 
@@ -33,6 +34,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/channels/{id}/disable"),
     ("POST", "/channels/{id}/delete"),
     ("POST", "/channels/{id}/jobs"),
+    ("GET", "/products/import"),
+    ("POST", "/products/import"),
+    ("GET", "/products/export.csv"),
     ("GET", "/static/htmx-2.0.11.min.js"),
     ("GET", "/static/app.css"),
 ];
@@ -60,6 +64,14 @@ pub fn router() -> Router<App> {
         .route("/channels/{id}/disable", post(channels::disable))
         .route("/channels/{id}/delete", post(channels::delete))
         .route("/channels/{id}/jobs", post(channels::save_jobs))
+        .route(
+            "/products/import",
+            get(products_csv::form)
+                // The file streams into the import, which enforces its own size limit.
+                .post(products_csv::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/products/export.csv", get(products_csv::export))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
         .route("/static/app.css", get(css))
 }
