@@ -7,15 +7,15 @@
 //! of the file never meet in one catalog product: both are errors of the rows concerned.
 //!
 //! Merging: a column the file does not have leaves the field as it is; variants of a catalog
-//! product that the file does not list are kept (an import never deletes), after the listed
-//! ones.
+//! product that the file does not list are kept (an import never deletes); the catalog's
+//! variants keep their order and new ones follow in the file's order.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use techoms_db::bindings::WriteTx;
 use techoms_db::products;
-use techoms_domain::{AccountId, Product, ProductId, SkuKey, Variant, VariantId, VariantStatus};
+use techoms_domain::{AccountId, Product, ProductId, SkuKey, Variant, VariantStatus};
 
 use super::columns::{Column, Header};
 use super::parse::{Group, Row, shown};
@@ -306,77 +306,82 @@ fn merge<'g>(
         created_at: base.created_at,
         updated_at: ctx.now,
     };
+    let rows: HashMap<&SkuKey, &Row> = g.rows.iter().map(|r| (r.sku.key(), r)).collect();
+    let known: HashSet<&SkuKey> = base.variants.iter().map(|v| v.sku.key()).collect();
+    let keep = |c: Column| !h.has(c);
+    let build = |r: &Row, e: Option<&Variant>| Variant {
+        id: e.map(|e| e.id).unwrap_or_default(),
+        product_id: p.id,
+        sku: r.sku.clone(),
+        position: 0,
+        option_values: match e {
+            Some(e) if !h.has_options() => e.option_values.clone(),
+            _ => r.option_values.clone(),
+        },
+        barcode: match e {
+            Some(e) if keep(Column::Barcode) => e.barcode.clone(),
+            _ => r.barcode.clone(),
+        },
+        price: match e {
+            Some(e) if keep(Column::Price) => e.price,
+            _ => r.price,
+        },
+        compare_at_price: match e {
+            Some(e) if keep(Column::CompareAtPrice) => e.compare_at_price,
+            _ => r.compare_at_price,
+        },
+        cost: match e {
+            Some(e) if keep(Column::Cost) => e.cost,
+            _ => r.cost,
+        },
+        weight: match e {
+            Some(e) if keep(Column::Weight) => e.weight,
+            _ => r.weight,
+        },
+        length: match e {
+            Some(e) if keep(Column::Length) => e.length,
+            _ => r.length,
+        },
+        width: match e {
+            Some(e) if keep(Column::Width) => e.width,
+            _ => r.width,
+        },
+        height: match e {
+            Some(e) if keep(Column::Height) => e.height,
+            _ => r.height,
+        },
+        status: match e {
+            Some(e) if keep(Column::VariantStatus) => e.status,
+            _ if keep(Column::VariantStatus) => VariantStatus::Active,
+            _ => r.status,
+        },
+        created_at: e.map_or(ctx.now, |e| e.created_at),
+        updated_at: ctx.now,
+    };
+    // The catalog's variants keep their order (a price list must not reorder them); new ones
+    // follow in the file's order.
+    let mut variants: Vec<Variant> = Vec::new();
     let mut from: Vec<Option<&Row>> = Vec::new();
-    let mut listed: HashSet<VariantId> = HashSet::new();
-    for (pos, r) in g.rows.iter().enumerate() {
-        let e = base.variants.iter().find(|v| v.sku.key() == r.sku.key());
-        let keep = |c: Column| !h.has(c);
-        let v = Variant {
-            id: e.map(|e| e.id).unwrap_or_default(),
-            product_id: p.id,
-            sku: r.sku.clone(),
-            position: pos as i32,
-            option_values: match e {
-                Some(e) if !h.has_options() => e.option_values.clone(),
-                _ => r.option_values.clone(),
-            },
-            barcode: match e {
-                Some(e) if keep(Column::Barcode) => e.barcode.clone(),
-                _ => r.barcode.clone(),
-            },
-            price: match e {
-                Some(e) if keep(Column::Price) => e.price,
-                _ => r.price,
-            },
-            compare_at_price: match e {
-                Some(e) if keep(Column::CompareAtPrice) => e.compare_at_price,
-                _ => r.compare_at_price,
-            },
-            cost: match e {
-                Some(e) if keep(Column::Cost) => e.cost,
-                _ => r.cost,
-            },
-            weight: match e {
-                Some(e) if keep(Column::Weight) => e.weight,
-                _ => r.weight,
-            },
-            length: match e {
-                Some(e) if keep(Column::Length) => e.length,
-                _ => r.length,
-            },
-            width: match e {
-                Some(e) if keep(Column::Width) => e.width,
-                _ => r.width,
-            },
-            height: match e {
-                Some(e) if keep(Column::Height) => e.height,
-                _ => r.height,
-            },
-            status: match e {
-                Some(e) if keep(Column::VariantStatus) => e.status,
-                _ if keep(Column::VariantStatus) => VariantStatus::Active,
-                _ => r.status,
-            },
-            created_at: e.map_or(ctx.now, |e| e.created_at),
-            updated_at: ctx.now,
-        };
-        listed.insert(v.id);
-        p.variants.push(v);
+    for e in &base.variants {
+        match rows.get(e.sku.key()) {
+            Some(r) => {
+                variants.push(build(r, Some(e)));
+                from.push(Some(*r));
+            }
+            None => {
+                variants.push(e.clone());
+                from.push(None);
+            }
+        }
+    }
+    for r in g.rows.iter().filter(|r| !known.contains(r.sku.key())) {
+        variants.push(build(r, None));
         from.push(Some(r));
     }
-    let n = p.variants.len();
-    for (i, e) in base
-        .variants
-        .iter()
-        .filter(|v| !listed.contains(&v.id))
-        .enumerate()
-    {
-        p.variants.push(Variant {
-            position: (n + i) as i32,
-            ..e.clone()
-        });
-        from.push(None);
+    for (i, v) in variants.iter_mut().enumerate() {
+        v.position = i as i32;
     }
+    p.variants = variants;
     (p, from)
 }
 

@@ -6,7 +6,7 @@
 //! and reading goes on only to report.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 use std::rc::Rc;
 
@@ -23,6 +23,10 @@ use super::report::ProblemLog;
 /// After this many records in a row that are not CSV rows of this file (wrong number of
 /// fields, not UTF-8), the file is taken for something else and reading stops.
 pub const MAX_GARBAGE_RUN: u32 = 100;
+
+/// Once the file is refused, at most this many products are kept for checking their later
+/// rows against their first.
+const MAX_GROUPS_REFUSED: usize = 20_000;
 
 /// The longest product handle accepted.
 const MAX_HANDLE_CHARS: usize = 255;
@@ -78,7 +82,8 @@ pub struct Parsed {
     pub groups: Vec<Group>,
     /// Data records read.
     pub rows_read: u64,
-    /// Distinct product handles seen (also after the file was refused).
+    /// Product handles seen (past [`MAX_GROUPS_REFUSED`] of a refused file, rows of
+    /// products not kept are counted as products).
     pub products_seen: u64,
     /// Why reading stopped before the end, if it did.
     pub stopped: Option<String>,
@@ -179,7 +184,7 @@ pub fn parse<R: Read>(source: R, ctx: ParseCtx, log: &mut ProblemLog) -> Result<
         by_handle: HashMap::new(),
         skus: HashMap::new(),
         groups: Vec::new(),
-        late_handles: HashSet::new(),
+        untracked: 0,
         refused: false,
     };
     let mut garbage_run = 0u32;
@@ -203,7 +208,7 @@ pub fn parse<R: Read>(source: R, ctx: ParseCtx, log: &mut ProblemLog) -> Result<
             state.refuse();
         }
     }
-    parsed.products_seen = (state.groups.len() + state.late_handles.len()) as u64;
+    parsed.products_seen = state.groups.len() as u64 + state.untracked;
     parsed.groups = state.groups;
     parsed.header = Some(header);
     Ok(parsed)
@@ -277,8 +282,8 @@ struct State<'h> {
     /// SKU key → (line, SKU as spelt there) of its first row.
     skus: HashMap<SkuKey, (u64, String)>,
     groups: Vec<Group>,
-    /// Handles first seen after the file was refused (only counted).
-    late_handles: HashSet<String>,
+    /// Rows that started a product not kept (see [`MAX_GROUPS_REFUSED`]).
+    untracked: u64,
     /// An error refuses the file: rows are no longer kept, new products no longer tracked.
     refused: bool,
 }
@@ -363,7 +368,7 @@ impl State<'_> {
             );
             None
         } else {
-            self.group_of(handle, line, &cell, log)
+            self.group_of(handle, line, &cell, !structural, log)
         };
         if structural {
             if let Some(gi) = gi {
@@ -394,22 +399,40 @@ impl State<'_> {
     }
 
     /// The group of `handle`, started by this row if it is the first.
+    /// A record that is not a row of this file (`readable` false) starts its product as a
+    /// bad one, without looking at its fields.
     fn group_of<'c>(
         &mut self,
         handle: &str,
         line: u64,
         cell: &impl Fn(Column) -> Option<&'c str>,
+        readable: bool,
         log: &mut ProblemLog,
     ) -> Option<usize> {
         if let Some(&gi) = self.by_handle.get(handle) {
             return Some(gi);
         }
-        if self.refused {
-            // Nothing will be written: later rows of this product are checked alone.
-            if !self.late_handles.contains(handle) {
-                self.late_handles.insert(handle.to_owned());
+        // Once the file is refused, products are still checked but only so many are kept
+        // for checking their later rows, so that junk cannot grow memory with the file.
+        let keep = !self.refused || self.groups.len() < MAX_GROUPS_REFUSED;
+        if !keep {
+            self.untracked += 1;
+        }
+        if !readable {
+            if !keep {
+                return None;
             }
-            return None;
+            let gi = self.groups.len();
+            self.groups.push(Group {
+                handle: handle.to_owned(),
+                line,
+                head: Head::default(),
+                option_names: Default::default(),
+                rows: Vec::new(),
+                bad: true,
+            });
+            self.by_handle.insert(handle.to_owned(), gi);
+            return Some(gi);
         }
         let before = log.errors();
         let mut head = Head::default();
@@ -442,6 +465,9 @@ impl State<'_> {
                 break;
             }
             head.options.push(option_names[i].clone());
+        }
+        if !keep {
+            return None;
         }
         let gi = self.groups.len();
         self.groups.push(Group {
@@ -616,8 +642,12 @@ impl State<'_> {
             );
             return None;
         }
-        self.skus
-            .insert(sku.key().clone(), (line, sku.as_str().to_owned()));
+        if !self.refused {
+            // Once refused, SKUs are only compared with those already seen: memory stays
+            // with what was read before the first error.
+            self.skus
+                .insert(sku.key().clone(), (line, sku.as_str().to_owned()));
+        }
         Some(Row {
             line,
             sku,
