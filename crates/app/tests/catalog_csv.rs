@@ -534,7 +534,7 @@ db_test!(
         let r = catalog_csv::import(&app, &a, rows, ATOMIC).await.unwrap();
         let took = t.elapsed();
         assert!(r.refused());
-        assert!(r.rows > 200_000, "{}", r.rows);
+        assert!(r.rows > 1_000_000, "{}", r.rows);
         assert_eq!(r.errors, r.rows);
         assert_eq!(r.problems.len(), catalog_csv::MAX_LISTED);
         assert_eq!(r.unlisted, r.rows - catalog_csv::MAX_LISTED as u64);
