@@ -132,13 +132,13 @@ fn sample(i: usize) -> ProductInput {
         .collect();
     ProductInput {
         title: Some(format!("Prodüct \"{i}\", the best")),
-        description_html: if i % 2 == 0 {
+        description_html: if i.is_multiple_of(2) {
             format!("<p>Line one of {i}\nline two, with a comma</p>")
         } else {
             String::new()
         },
         vendor: format!("Vendor {}", i % 5),
-        product_type: if i % 3 == 0 {
+        product_type: if i.is_multiple_of(3) {
             "Outerwear".into()
         } else {
             String::new()
@@ -158,8 +158,8 @@ fn sample(i: usize) -> ProductInput {
                 compare_at_price: (i % 2 == 1).then(|| "99.9".into()),
                 cost: (k == 0).then(|| "3.125".into()),
                 weight_g: (i % 3 != 2).then(|| format!("{}.5", 100 + k)),
-                length_mm: (i % 2 == 0).then(|| "300".into()),
-                width_mm: (i % 2 == 0).then(|| "25.4".into()),
+                length_mm: i.is_multiple_of(2).then(|| "300".into()),
+                width_mm: i.is_multiple_of(2).then(|| "25.4".into()),
                 height_mm: None,
                 status: Some(if k == 2 { "inactive" } else { "active" }.into()),
             })
