@@ -235,7 +235,7 @@ pub async fn write(
 /// The product as it will stand: the file's fields over the catalog's (or defaults), the
 /// file's variants first, then the catalog's other variants. The second value says, for
 /// each variant, which row of the file gave it.
-fn merge<'g>(
+pub(super) fn merge<'g>(
     ctx: &WriteCtx<'_>,
     g: &'g Group,
     old: Option<&Product>,

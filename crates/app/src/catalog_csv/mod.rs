@@ -144,3 +144,6 @@ pub async fn import<R: Read + Send + 'static>(
     );
     Ok(report)
 }
+
+#[cfg(test)]
+mod round_trip_tests;
