@@ -545,7 +545,8 @@ impl State<'_> {
             }
         };
         let mut option_values = Vec::new();
-        if self.header.has_options() {
+        // Without its product (not kept, or no handle) a row's option values cannot be judged.
+        if self.header.has_options() && names.is_some() {
             for i in 0..MAX_OPTIONS {
                 let (n, v) = Column::option(i);
                 let value = cell(v).unwrap_or("").trim();
