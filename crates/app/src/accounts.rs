@@ -286,3 +286,35 @@ pub async fn set_enabled(
 pub async fn organization(app: &App, access: &Access) -> AppResult<techoms_domain::Organization> {
     Ok(organizations::get(&app.db, access.account.organization_id).await?)
 }
+
+/// Command-line access to the account named by `code_or_id`: its code (as shown on the
+/// settings page, any case) or its id. A code used in several organizations must be given
+/// as an id.
+pub async fn cli_access(app: &App, code_or_id: &str) -> AppResult<Access> {
+    let wanted = code_or_id.trim();
+    if let Ok(id) = wanted.parse::<AccountId>() {
+        return match accounts::get(&app.db, id).await {
+            Ok(a) => Ok(Access::new(crate::Actor::Cli, a)),
+            Err(techoms_db::DbError::NotFound) => Err(AppError::field(
+                "account",
+                format!("no account has the id {wanted}"),
+            )),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let code = AccountCode::derive(wanted)
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_else(|_| wanted.to_uppercase());
+    let mut found = accounts::find_by_code(&app.db, &code).await?;
+    match found.len() {
+        0 => Err(AppError::field(
+            "account",
+            format!("no account has the code {code}"),
+        )),
+        1 => Ok(Access::new(crate::Actor::Cli, found.remove(0))),
+        n => Err(AppError::field(
+            "account",
+            format!("the code {code} is used in {n} organizations; pass the account id instead"),
+        )),
+    }
+}

@@ -57,7 +57,7 @@ pub struct VariantInput {
 }
 
 /// Refuse edits unless techOMS is the master.
-async fn require_techoms_master(app: &App, access: &Access) -> AppResult<()> {
+pub(crate) async fn require_techoms_master(app: &App, access: &Access) -> AppResult<()> {
     if access.account.master_product_source == MasterProductSource::Techoms {
         return Ok(());
     }

@@ -43,6 +43,9 @@ pub enum AppError {
     Unauthenticated(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// An upload (a CSV file) larger than the configured limit; nothing was stored.
+    #[error("the upload is larger than the limit of {limit_bytes} bytes")]
+    TooLarge { limit_bytes: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }

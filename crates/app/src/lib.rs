@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod bindings;
 pub mod catalog;
+pub mod catalog_csv;
 pub mod channels;
 pub mod engine;
 pub mod error;
@@ -30,6 +31,8 @@ pub struct App {
     /// Seals channel credentials at rest.
     pub secrets: secrets::SecretKey,
     pub login_limiter: Arc<auth::LoginLimiter>,
+    /// The largest CSV file a catalog import accepts, in bytes (larger ones are refused).
+    pub csv_import_max_bytes: u64,
 }
 
 impl App {
@@ -39,6 +42,7 @@ impl App {
             clock,
             secrets,
             login_limiter: Arc::default(),
+            csv_import_max_bytes: catalog_csv::DEFAULT_MAX_BYTES,
         }
     }
 }

@@ -36,6 +36,9 @@ enum Command {
     /// Administration: create accounts and users.
     #[command(subcommand)]
     Admin(commands::admin::AdminCommand),
+    /// The catalog as CSV: import a file, export the catalog.
+    #[command(subcommand)]
+    Products(commands::products::ProductsCommand),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => commands::worker::run(&cli.common, args).await,
             Command::Migrate => commands::migrate::run(&cli.common).await,
             Command::Admin(cmd) => commands::admin::run(&cli.common, cmd).await,
+            Command::Products(cmd) => commands::products::run(&cli.common, cmd).await,
             Command::Simulate(args) => commands::simulate::run(args).await,
         }
     });

@@ -24,6 +24,7 @@ pub struct FileSettings {
     pub run_retention_days: Option<u32>,
     pub worker_concurrency: Option<usize>,
     pub job_lease_secs: Option<u64>,
+    pub csv_import_max_bytes: Option<u64>,
 }
 
 /// Flags and environment variables common to commands (clap fills these).
@@ -61,6 +62,9 @@ pub struct CommonArgs {
     /// Days a finished run (with its messages) is kept.
     #[arg(long, env = "TECHOMS_RUN_RETENTION_DAYS", global = true)]
     pub run_retention_days: Option<u32>,
+    /// The largest CSV file a catalog import accepts, in bytes (default 64 MiB).
+    #[arg(long, env = "TECHOMS_CSV_IMPORT_MAX_BYTES", global = true)]
+    pub csv_import_max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +87,7 @@ pub struct Settings {
     /// From the file; the worker flags and variables override these.
     pub worker_concurrency: Option<usize>,
     pub job_lease_secs: Option<u64>,
+    pub csv_import_max_bytes: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -98,6 +103,7 @@ impl std::fmt::Debug for Settings {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("csv_import_max_bytes", &self.csv_import_max_bytes)
             .finish()
     }
 }
@@ -161,6 +167,10 @@ impl Settings {
             run_retention_days,
             worker_concurrency: file.worker_concurrency,
             job_lease_secs: file.job_lease_secs,
+            csv_import_max_bytes: args
+                .csv_import_max_bytes
+                .or(file.csv_import_max_bytes)
+                .unwrap_or(techoms_app::catalog_csv::DEFAULT_MAX_BYTES),
         })
     }
 }

@@ -131,6 +131,15 @@ impl IntoResponse for ApiError {
                     .ok()
                     .map(|v| (header::RETRY_AFTER, v)),
             ),
+            AppError::TooLarge { limit_bytes } => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "/problems/too-large",
+                "Payload Too Large",
+                format!(
+                    "the body is larger than the limit of {limit_bytes} bytes; nothing was stored"
+                ),
+            )
+            .into_response(),
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 problem(

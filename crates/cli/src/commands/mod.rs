@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod migrate;
+pub mod products;
 pub mod serve;
 pub mod simulate;
 pub mod worker;
@@ -54,9 +55,7 @@ pub async fn open_app(settings: &Settings, migrate: bool) -> anyhow::Result<tech
         db.migrate().await.context("migration failed")?;
     }
     let key = secret_key(settings)?;
-    Ok(techoms_app::App::new(
-        db,
-        std::sync::Arc::new(techoms_domain::SystemClock),
-        key,
-    ))
+    let mut app = techoms_app::App::new(db, std::sync::Arc::new(techoms_domain::SystemClock), key);
+    app.csv_import_max_bytes = settings.csv_import_max_bytes;
+    Ok(app)
 }

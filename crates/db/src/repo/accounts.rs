@@ -213,3 +213,17 @@ pub async fn set_enabled(
         Ok(())
     }
 }
+
+/// Every account with this code, in any organization (codes are unique per organization
+/// only): what the command line resolves `--account CODE` with.
+pub async fn find_by_code(db: &Db, code: &str) -> DbResult<Vec<Account>> {
+    let rows: Vec<AccountRow> = on_db!(db, |p| sqlx::query_as(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts WHERE code = $1 ORDER BY organization_id"
+    ))
+    .bind(code)
+    .fetch_all(p)
+    .await)?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}

@@ -750,3 +750,32 @@ async fn changed_rows(
         .await)?;
     Ok(rows)
 }
+
+/// Every variant of these products (of this account), ordered by product and position: what
+/// an update that keeps the variants it is not given needs to see (the CSV import).
+pub async fn variants_of_products<'a>(
+    exec: impl Into<Exec<'a>>,
+    account: AccountId,
+    ids: &[ProductId],
+) -> DbResult<Vec<Variant>> {
+    let mut rows: Vec<VariantRow> = Vec::new();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    on_exec!(exec.into(), |c| {
+        for chunk in ids.chunks(IN_CHUNK) {
+            let ids: Vec<Uuid> = chunk.iter().map(ProductId::as_uuid).collect();
+            let keys = Keys::Uuids(&ids);
+            let mut qb = QueryBuilder::new(concat!("SELECT ", v_columns!(), " FROM "));
+            key_source(&mut qb, keys);
+            qb.push("variants v WHERE ");
+            key_match(&mut qb, "v.product_id", keys);
+            qb.push(" AND v.account_id = ")
+                .push_bind(account.as_uuid())
+                .push(" ORDER BY v.product_id, v.position, v.id");
+            let part: Vec<VariantRow> = qb.build_query_as().fetch_all(&mut *c).await?;
+            rows.extend(part);
+        }
+    });
+    rows.into_iter().map(TryInto::try_into).collect()
+}

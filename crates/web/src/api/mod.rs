@@ -11,6 +11,7 @@ pub mod products;
 pub mod query;
 pub mod runs;
 pub mod sync;
+pub mod products_csv;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -62,6 +63,8 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::list))
         .routes(routes!(runs::get))
         .routes(routes!(runs::messages))
+        .routes(routes!(products_csv::export))
+        .routes(routes!(products_csv::import))
         .split_for_parts();
     let served = doc.clone();
     let router = router.route(

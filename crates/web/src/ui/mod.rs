@@ -5,6 +5,7 @@ pub mod chrome;
 pub mod login;
 pub mod products;
 pub mod runs;
+pub mod products_csv;
 pub mod session;
 pub mod settings;
 
@@ -41,6 +42,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/products"),
     ("GET", "/products/{id}"),
     ("POST", "/channels/{id}/sync"),
+    ("GET", "/products/import"),
+    ("POST", "/products/import"),
+    ("GET", "/products/export.csv"),
     ("GET", "/static/htmx-2.0.11.min.js"),
     ("GET", "/static/app.css"),
 ];
@@ -74,6 +78,14 @@ pub fn router() -> Router<App> {
         .route("/products", get(products::list))
         .route("/products/{id}", get(products::detail))
         .route("/channels/{id}/sync", post(channels::sync))
+        .route(
+            "/products/import",
+            get(products_csv::form)
+                // The file streams into the import, which enforces its own size limit.
+                .post(products_csv::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/products/export.csv", get(products_csv::export))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
         .route("/static/app.css", get(css))
 }
@@ -107,6 +119,7 @@ pub fn page_error(e: AppError) -> Response {
         AppError::Invalid(_) | AppError::Conflict { .. } | AppError::RateLimited { .. } => {
             (StatusCode::BAD_REQUEST, e.to_string())
         }
+        AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
         AppError::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             (
