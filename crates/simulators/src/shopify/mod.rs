@@ -77,7 +77,9 @@ use axum::Router;
 use axum::routing::post;
 
 pub use faults::Faults;
-pub use generate::{GenerateOptions, generate_catalog, generate_catalog_with};
+pub use generate::{
+    GenerateOptions, SkuCollision, generate_catalog, generate_catalog_with, sku_collisions,
+};
 pub use http::{INVALID_TOKEN_BODY, SUPPORTED_VERSIONS};
 pub use model::{Media, Product, ProductOption, Variant, gid, parse_gid};
 pub use seed::{SeedFile, SeedProduct, SeedShop, SeedVariant, SeedWeight, ShopSettings};
