@@ -63,6 +63,7 @@ mod generate;
 mod gql;
 mod http;
 pub mod model;
+mod persist;
 mod product_set;
 mod schema;
 mod search;

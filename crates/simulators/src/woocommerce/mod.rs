@@ -77,6 +77,7 @@ mod faults;
 mod http;
 mod mutate;
 mod params;
+mod persist;
 mod render;
 mod routes;
 mod seed;
