@@ -210,6 +210,11 @@ impl ShopHandle {
         .unwrap_or_else(|| Err(format!("no shop {}", self.domain)))
     }
 
+    /// The access tokens the shop accepts.
+    pub fn access_tokens(&self) -> Vec<String> {
+        self.with(|s| s.tokens.clone()).unwrap_or_default()
+    }
+
     /// Replace the shop's faults.
     pub fn set_faults(&self, faults: Faults) {
         self.with(|s| s.faults = faults);

@@ -235,6 +235,11 @@ impl StoreHandle {
     }
 
     /// Delete a key, as revoking it in WP Admin does. Returns whether it existed.
+    /// The site's REST API keys.
+    pub fn keys(&self) -> Vec<ApiKey> {
+        self.with_store(|s| s.keys.clone())
+    }
+
     pub fn revoke_key(&self, consumer_key: &str) -> bool {
         self.with_store(|s| {
             let before = s.keys.len();

@@ -1,0 +1,253 @@
+//! `techoms demo`: techOMS doing its job within a minute, with no store accounts and no
+//! network. It starts the server on an embedded SQLite database in a data dir of its own,
+//! runs the Shopify, WooCommerce, ShipBob and Extensiv simulators on loopback, seeds an
+//! organization, an account, its administrator and four channels pointed at the simulators
+//! (Shopify the Master Product Source, products jobs every 15 minutes), starts the first
+//! sync at once and follows it on the terminal. Started again on the same data dir it
+//! resumes: same credentials, same stores, same catalog.
+
+mod options;
+mod progress;
+mod seed;
+mod simulators;
+mod state;
+mod sync;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::json;
+
+pub use options::DemoArgs;
+
+use crate::settings::{CommonArgs, LogFormat, Settings};
+use simulators::{DemoSims, SAVE_EVERY};
+use state::{DATABASE_FILE, DemoState};
+
+/// Marks a data dir whose seeding has not finished: a demo that dies while seeding leaves it,
+/// and the next start wipes that half-made database instead of refusing the data dir.
+const SEEDING_MARKER: &str = ".demo-seeding";
+
+pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
+    let dir = options::data_dir(common.data_dir.as_ref());
+    super::prepare_data_dir(&dir)?;
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse()?,
+        // Always the embedded database in the demo's own data dir, whatever the environment
+        // says: the demo must never seed into a real installation's database.
+        database_url: format!("sqlite://{}", dir.join(DATABASE_FILE).display()),
+        data_dir: dir.clone(),
+        log_format: match common.log_format.as_deref() {
+            Some("json") => LogFormat::Json,
+            _ => LogFormat::Text,
+        },
+        // Quiet by default: the terminal is for the demo's own progress.
+        log_level: common.log_level.clone().unwrap_or_else(|| "warn".into()),
+        secret_key: None,
+    };
+    crate::telemetry::init(settings.log_format, &settings.log_level)?;
+    wipe_unfinished_seeding(&dir)?;
+    let previous = state::load(&dir)?;
+    let app = super::open_app(&settings, true).await?;
+
+    let started = Instant::now();
+    let (mut sims, state) = match previous {
+        Some(mut st) => {
+            let mut sims = DemoSims::restore(&dir)?;
+            st.ports = sims.serve(st.ports).await?;
+            seed::repoint_channels(&app, &st, &sims).await?;
+            state::save(&dir, &st)?;
+            (sims, (st, true))
+        }
+        None => {
+            std::fs::write(dir.join(SEEDING_MARKER), b"")
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+            let products = usize::try_from(args.products).unwrap_or(usize::MAX);
+            let mut sims = DemoSims::fresh(&dir, products, args.seed)?;
+            sims.serve(Default::default()).await?;
+            let st = seed::seed(&app, &sims, args.products, args.seed).await?;
+            state::save(&dir, &st)?;
+            sims.save()?;
+            std::fs::remove_file(dir.join(SEEDING_MARKER))
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+            (sims, (st, false))
+        }
+    };
+    let (state, resumed) = state;
+
+    let listener = options::bind_server(args.port).await?;
+    let addr = listener.local_addr().context("listener has no address")?;
+    let base_url = format!("http://{addr}");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = {
+        let mut rx = stop_rx.clone();
+        let router = techoms_web::router(app.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                })
+                .await
+        })
+    };
+    print_credentials(&state, &base_url, &dir, resumed, &sims, args.json);
+
+    let mut runtime = sync::Runtime::start(&app).await?;
+    let access = seed::cli_access(&app, state.account_id).await?;
+    let since = app.clock.now();
+    let import = runtime.request_first_sync(&access).await?;
+    println!(
+        "first sync: started ({} variants at {})",
+        progress::group(sims.shopify_variants() as i64),
+        seed::SHOPIFY_NAME
+    );
+
+    let saver = spawn_saver(&sims, stop_rx.clone());
+    let signal = tokio::spawn(async move {
+        super::serve::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+
+    let mut stop = stop_rx.clone();
+    let followed = tokio::select! {
+        r = progress::follow(
+            &app,
+            &access,
+            &state.channels,
+            import,
+            since,
+            sims.shopify_variants() as i64,
+        ) => Some(r),
+        _ = stop.wait_for(|s| *s) => None,
+    };
+    match followed {
+        Some(Ok(summaries)) => {
+            progress::print_summary(&base_url, &summaries, started.elapsed());
+            println!(
+                "running: press Ctrl-C to stop (state is kept in {})",
+                dir.display()
+            );
+        }
+        Some(Err(e)) => eprintln!("warning: cannot follow the first sync: {e:#}"),
+        None => {}
+    }
+    let _ = stop.wait_for(|s| *s).await;
+
+    println!("stopping: server, workers, simulators");
+    runtime.shutdown().await;
+    // A browser's idle keep-alive connection would hold the graceful shutdown; requests in
+    // flight get a few seconds to finish.
+    let server_abort = server.abort_handle();
+    match tokio::time::timeout(Duration::from_secs(5), server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => eprintln!("warning: server: {e}"),
+        Ok(Err(e)) => eprintln!("warning: server task: {e}"),
+        Err(_) => server_abort.abort(),
+    }
+    let _ = saver.await;
+    signal.abort();
+    let saved = sims.save();
+    sims.shutdown().await;
+    app.db.close().await;
+    saved.context("cannot save the simulators' stores")?;
+    println!(
+        "stopped: state saved in {}; run the same command to resume",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// A previous start died while seeding: remove what it made so that this start seeds anew.
+fn wipe_unfinished_seeding(dir: &Path) -> anyhow::Result<()> {
+    if !dir.join(SEEDING_MARKER).exists() {
+        return Ok(());
+    }
+    for f in [
+        state::STATE_FILE.to_owned(),
+        DATABASE_FILE.to_owned(),
+        format!("{DATABASE_FILE}-wal"),
+        format!("{DATABASE_FILE}-shm"),
+    ] {
+        let p = dir.join(f);
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    let sims = dir.join("simulators");
+    if sims.exists() {
+        std::fs::remove_dir_all(&sims)
+            .with_context(|| format!("cannot remove {}", sims.display()))?;
+    }
+    std::fs::remove_file(dir.join(SEEDING_MARKER))?;
+    Ok(())
+}
+
+/// Save the simulators' stores every [`SAVE_EVERY`] until the demo stops.
+fn spawn_saver(
+    sims: &DemoSims,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let saver = sims.saver();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(SAVE_EVERY) => {
+                    if let Err(e) = saver.save() {
+                        tracing::warn!(error = %format!("{e:#}"), "cannot save the simulators");
+                    }
+                }
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    })
+}
+
+/// The block a newcomer needs, as stable `key: value` lines (and one JSON line with --json).
+fn print_credentials(
+    state: &DemoState,
+    base_url: &str,
+    dir: &Path,
+    resumed: bool,
+    sims: &DemoSims,
+    as_json: bool,
+) {
+    let p = sims.ports();
+    println!();
+    if resumed {
+        println!("techOMS demo resumed from {}", dir.display());
+    } else {
+        println!("techOMS demo ready in {}", dir.display());
+    }
+    println!("url: {base_url}");
+    println!("email: {}", state.email);
+    println!("password: {}", state.password);
+    println!("api key: {}", state.api_key);
+    println!("data dir: {}", dir.display());
+    println!(
+        "simulators: shopify http://127.0.0.1:{}, woocommerce http://127.0.0.1:{}, shipbob http://127.0.0.1:{}, extensiv http://127.0.0.1:{}",
+        p.shopify, p.woocommerce, p.shipbob, p.extensiv
+    );
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "url": base_url,
+                "email": state.email,
+                "password": state.password,
+                "api_key": state.api_key,
+                "data_dir": dir.display().to_string(),
+                "resumed": resumed,
+                "account_id": state.account_id,
+                "channels": {
+                    "shopify": state.channels.shopify,
+                    "woocommerce": state.channels.woocommerce,
+                    "shipbob": state.channels.shipbob,
+                    "extensiv": state.channels.extensiv,
+                },
+            })
+        );
+    }
+    println!();
+}
