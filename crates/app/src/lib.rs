@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod master_source;
 pub mod secrets;
+pub mod sync_jobs;
 
 use std::sync::Arc;
 

@@ -25,6 +25,7 @@ mod enqueue;
 mod error;
 mod finish;
 mod handler;
+mod in_tx;
 mod lease;
 mod model;
 mod query;

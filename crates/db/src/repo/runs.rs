@@ -248,6 +248,77 @@ pub async fn create(
     get(db, account, id).await
 }
 
+/// Record a queued run inside `tx`, so that it commits (or rolls back) together with the job
+/// that will execute it.
+pub async fn create_in(
+    tx: &mut WriteTx,
+    account: AccountId,
+    new: &NewRun,
+    now: DateTime<Utc>,
+) -> DbResult<RunId> {
+    let id = RunId::new();
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO runs (id, account_id, channel_id, job_kind, triggered_by, status, is_full, \
+         created_at, created_count, updated_count, unchanged_count, skipped_count, failed_count) \
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, 0, 0, 0, 0)"
+    )
+    .bind(id.as_uuid())
+    .bind(account.as_uuid())
+    .bind(new.channel_id.as_uuid())
+    .bind(new.job_kind.as_str())
+    .bind(new.trigger.as_str())
+    .bind(new.full)
+    .bind(now)
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    Ok(id)
+}
+
+/// What [`purge_finished_before`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub runs: u64,
+    pub messages: u64,
+}
+
+/// Delete finished runs (of every account) that ended before `cutoff`, with their messages,
+/// at most `limit` runs per call (call again while it returns `limit`). Queued and running
+/// runs are never deleted, however old.
+pub async fn purge_finished_before(db: &Db, cutoff: DateTime<Utc>, limit: i64) -> DbResult<Purged> {
+    let mut tx = WriteTx::begin(db).await?;
+    let purged = on_tx!(&mut tx, |c| {
+        let ids: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT id FROM runs WHERE status IN ('succeeded', 'partially_succeeded', 'failed') \
+             AND finished_at < $1 ORDER BY finished_at LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(limit.max(1))
+        .fetch_all(&mut *c)
+        .await?;
+        let mut purged = Purged::default();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut qb = QueryBuilder::new("DELETE FROM run_messages WHERE run_id IN (");
+            let mut sep = qb.separated(", ");
+            for (id,) in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            purged.messages += qb.build().execute(&mut *c).await?.rows_affected();
+            let mut qb = QueryBuilder::new("DELETE FROM runs WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for (id,) in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            purged.runs += qb.build().execute(&mut *c).await?.rows_affected();
+        }
+        purged
+    });
+    tx.commit().await?;
+    Ok(purged)
+}
+
 pub async fn get(db: &Db, account: AccountId, id: RunId) -> DbResult<Run> {
     let row: RunRow = on_db!(db, |p| sqlx::query_as(concat!(
         "SELECT ",
