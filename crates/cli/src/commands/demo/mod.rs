@@ -5,6 +5,11 @@
 //! (Shopify the Master Product Source, products jobs every 15 minutes), starts the first
 //! sync at once and follows it on the terminal. Started again on the same data dir it
 //! resumes: same credentials, same stores, same catalog.
+//!
+//! Files: `options` (flags, ports, data dir), `state` (what a restart needs, `demo.json`),
+//! `simulators` (the four simulators and their saved stores), `seed` (the account and
+//! channels, through the use cases), `sync` (the job runtime and the first sync),
+//! `progress` (the terminal while the first sync runs, and the summary).
 
 mod options;
 mod progress;
@@ -30,6 +35,8 @@ use state::{DATABASE_FILE, DemoState};
 const SEEDING_MARKER: &str = ".demo-seeding";
 
 pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
+    // The summary's time is from the start of the command: what a newcomer waits.
+    let started = Instant::now();
     let dir = options::data_dir(common.data_dir.as_ref());
     super::prepare_data_dir(&dir)?;
     let settings = Settings {
@@ -51,7 +58,6 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
     let previous = state::load(&dir)?;
     let app = super::open_app(&settings, true).await?;
 
-    let started = Instant::now();
     let (mut sims, state) = match previous {
         Some(mut st) => {
             let mut sims = DemoSims::restore(&dir)?;

@@ -1,101 +1,54 @@
-//! The demo's sync machinery: start it, ask for the first sync, stop it.
-//!
-//! TEMPORARY until the job queue runs product jobs (h/jobs): the first sync runs in a task of
-//! this process through the engine, import first, then an export to every other channel.
+//! The demo's sync machinery: the same in-process runtime `techoms serve` runs (workers on
+//! the durable queue, the schedule ticker), and the first sync asked for as an administrator
+//! would ask for it with "Sync products".
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use techoms_app::engine::{self, EngineOptions, NoSink, RegistryConnectors, Trigger};
+use techoms_app::engine::{RegistryConnectors, Trigger};
+use techoms_app::sync_jobs::{RuntimeConfig, SyncRuntime, request_account_sync};
 use techoms_app::{Access, App};
-use techoms_domain::{JobKind, RunId};
-use tokio::task::JoinHandle;
+use techoms_domain::RunId;
 
 use super::seed::app_error;
 
 pub struct Runtime {
     app: App,
-    tasks: Vec<JoinHandle<()>>,
+    inner: SyncRuntime,
 }
 
 impl Runtime {
+    /// Start workers and the schedule ticker.
     pub async fn start(app: &App) -> anyhow::Result<Runtime> {
+        let mut config = RuntimeConfig::new(RuntimeConfig::unique_worker_id("demo"));
+        // Claim queued runs promptly: the newcomer is watching.
+        config.poll_interval = Duration::from_millis(200);
+        // Ctrl-C should not keep a newcomer waiting: a running run stops at its next page
+        // boundary (its checkpoint is kept, and the next start resumes it).
+        config.shutdown_grace = Duration::from_secs(5);
+        let provider = Arc::new(RegistryConnectors::new(reqwest::Client::new()));
+        let inner = SyncRuntime::start(app.clone(), provider, config)
+            .await
+            .map_err(app_error)?;
         Ok(Runtime {
             app: app.clone(),
-            tasks: Vec::new(),
+            inner,
         })
     }
 
-    /// Queue the account's sync (an import from the master; exports follow). Returns the
-    /// import's run.
+    /// Queue the account's sync: an import from the master (exports follow by propagation
+    /// when it changes the catalog). Returns the import's run.
     pub async fn request_first_sync(&mut self, access: &Access) -> anyhow::Result<RunId> {
-        let app = self.app.clone();
-        let account = access.account.id;
-        let plan = engine::plan_for(&app, account).await.map_err(app_error)?;
-        let master = plan
-            .import
-            .ok_or_else(|| anyhow::anyhow!("the demo account has no master channel"))?;
-        let run = engine::create_run(
-            &app,
-            account,
-            master,
-            JobKind::ImportProducts,
-            Trigger::Manual,
-            false,
-        )
-        .await
-        .map_err(app_error)?;
-        let run_id = run.id;
-        let provider = Arc::new(RegistryConnectors::new(reqwest::Client::new()));
-        self.tasks.push(tokio::spawn(async move {
-            let opts = EngineOptions::default();
-            let report =
-                match engine::execute(&app, provider.as_ref(), account, run_id, &opts, &mut NoSink)
-                    .await
-                {
-                    Ok(r) => r,
-                    Err(e) => {
-                        tracing::error!(error = %e, "import failed");
-                        return;
-                    }
-                };
-            if !report.changed() {
-                return;
-            }
-            for ch in plan.exports {
-                match engine::create_run(
-                    &app,
-                    account,
-                    ch,
-                    JobKind::ExportProducts,
-                    Trigger::Propagation,
-                    false,
-                )
-                .await
-                {
-                    Ok(r) => {
-                        if let Err(e) = engine::execute(
-                            &app,
-                            provider.as_ref(),
-                            account,
-                            r.id,
-                            &opts,
-                            &mut NoSink,
-                        )
-                        .await
-                        {
-                            tracing::error!(error = %e, "export failed");
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "export not created"),
-                }
-            }
-        }));
-        Ok(run_id)
+        let runs = request_account_sync(&self.app, access, false, Trigger::Manual)
+            .await
+            .map_err(app_error)?;
+        runs.first()
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("the demo account has nothing to sync"))
     }
 
+    /// Stop claiming, let running runs reach a page boundary, stop the ticker.
     pub async fn shutdown(self) {
-        for t in self.tasks {
-            t.abort();
-        }
+        self.inner.shutdown().await;
     }
 }
