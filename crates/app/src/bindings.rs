@@ -2,10 +2,12 @@
 //! bindings) that the import/export engine keeps.
 
 use techoms_db::bindings;
-use techoms_domain::{AccountId, ChannelId};
+use techoms_domain::{AccountId, ChannelId, ProductId};
 
-use crate::App;
 use crate::error::AppResult;
+use crate::{Access, App};
+
+pub use techoms_db::bindings::Binding;
 
 /// Whether any channel of the account has bound products.
 pub async fn has_any(app: &App, account: AccountId) -> AppResult<bool> {
@@ -21,4 +23,15 @@ pub async fn master_match_counts(
     channel: ChannelId,
 ) -> AppResult<Option<(i64, i64, i64)>> {
     Ok(bindings::match_counts(&app.db, account, channel).await?)
+}
+
+/// Every channel's bindings of one product's variants (ordered by variant, then channel).
+/// The product must belong to the account.
+pub async fn for_product(
+    app: &App,
+    access: &Access,
+    product: ProductId,
+) -> AppResult<Vec<Binding>> {
+    techoms_db::products::get(&app.db, access.account.id, product).await?;
+    Ok(bindings::for_product(&app.db, access.account.id, product).await?)
 }

@@ -23,6 +23,7 @@ async fn b_state(t: &TestApp) -> Value {
         .await;
     let (_, audit) = t.api(k, Method::GET, "/api/v1/account/audit", None).await;
     let (_, products) = t.api(k, Method::GET, "/api/v1/products", None).await;
+    let (_, runs) = t.api(k, Method::GET, "/api/v1/runs", None).await;
     let mut jobs = Vec::new();
     for c in channels.as_array().unwrap() {
         let (_, j) = t
@@ -35,7 +36,7 @@ async fn b_state(t: &TestApp) -> Value {
             .await;
         jobs.push(j);
     }
-    json!({"account": account, "channels": channels, "source": source, "audit": audit, "jobs": jobs, "products": products})
+    json!({"account": account, "channels": channels, "source": source, "audit": audit, "jobs": jobs, "products": products, "runs": runs})
 }
 
 fn body_for(method: &Method, path: &str, b_channel: &str) -> Option<Value> {
@@ -58,6 +59,22 @@ fn body_for(method: &Method, path: &str, b_channel: &str) -> Option<Value> {
     }
 }
 
+/// A run of B's channel, recorded as the engine records one.
+async fn b_run(t: &TestApp, b_channel: &str) -> String {
+    techoms_app::engine::create_run(
+        &t.app,
+        t.b.account_id.parse().unwrap(),
+        b_channel.parse().unwrap(),
+        techoms_domain::JobKind::ExportProducts,
+        techoms_app::engine::Trigger::Manual,
+        false,
+    )
+    .await
+    .unwrap()
+    .id
+    .to_string()
+}
+
 #[tokio::test]
 async fn api_routes_never_reach_another_account() {
     for db in TestDb::all().await {
@@ -77,6 +94,7 @@ async fn api_routes_never_reach_another_account() {
             .await;
         assert_eq!(st, StatusCode::CREATED, "{p}");
         let b_product = p["id"].as_str().unwrap().to_owned();
+        let b_run = b_run(&t, &b_channel).await;
         let before = b_state(&t).await;
 
         let doc = serde_json::to_value(techoms_web::api::openapi()).unwrap();
@@ -87,6 +105,8 @@ async fn api_routes_never_reach_another_account() {
                 let m: Method = method.to_uppercase().parse().unwrap();
                 let b_id = if path.starts_with("/api/v1/products") {
                     &b_product
+                } else if path.starts_with("/api/v1/runs") {
+                    &b_run
                 } else {
                     &b_channel
                 };
@@ -120,6 +140,7 @@ async fn api_routes_never_reach_another_account() {
                     assert!(
                         !text.contains(&b_channel)
                             && !text.contains(&b_product)
+                            && !text.contains(&b_run)
                             && !text.contains("B only")
                             && !text.contains(&t.b.account_id)
                             && !text.contains("Beta Store"),
@@ -179,6 +200,17 @@ async fn ui_routes_never_reach_another_account() {
     let b_channel = t
         .create_channel(&t.b.api_key, "woocommerce", "B woo", true)
         .await;
+    let (st, p) = t
+        .api(
+            &t.b.api_key,
+            Method::POST,
+            "/api/v1/products",
+            Some(json!({"title": "B only", "variants": [{"sku": "B-ONLY-1"}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let b_product = p["id"].as_str().unwrap().to_owned();
+    let b_run = b_run(&t, &b_channel).await;
     let before = b_state(&t).await;
     let (session, csrf) = login(&t, &t.a.email, &t.a.password).await;
     let mut tested = 0;
@@ -187,7 +219,14 @@ async fn ui_routes_never_reach_another_account() {
             continue;
         }
         tested += 1;
-        let url = path.replace("{id}", &b_channel);
+        let b_id = if path.starts_with("/runs") {
+            &b_run
+        } else if path.starts_with("/products") {
+            &b_product
+        } else {
+            &b_channel
+        };
+        let url = path.replace("{id}", b_id);
         let req = if *method == "GET" {
             get_with_cookie(&url, &session)
         } else {
@@ -199,9 +238,9 @@ async fn ui_routes_never_reach_another_account() {
         };
         let (st, _, body) = t.raw(req).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{method} {path}: {body}");
-        assert!(!body.contains("B woo"));
+        assert!(!body.contains("B woo") && !body.contains("B only"));
     }
-    assert_eq!(tested, 6);
+    assert_eq!(tested, 9);
     // Switching to B's account is refused like an unknown one.
     let (st, _, _) = t
         .raw(post_form(
@@ -223,10 +262,28 @@ async fn ui_routes_never_reach_another_account() {
             assert!(
                 !body.contains("B woo")
                     && !body.contains("Beta Store")
-                    && !body.contains(&b_channel),
+                    && !body.contains("B only")
+                    && !body.contains(&b_channel)
+                    && !body.contains(&b_product)
+                    && !body.contains(&b_run),
                 "{path} leaked B"
             );
         }
+    }
+    // Filters and searches naming B's things find nothing of B.
+    for url in [
+        format!("/runs?channel={b_channel}"),
+        format!("/runs?after={b_run}"),
+        "/products?q=B-ONLY-1".to_owned(),
+        "/products?q=b%20only&all=1".to_owned(),
+        format!("/products?after={b_product}"),
+    ] {
+        let (st, _, body) = t.raw(get_with_cookie(&url, &session)).await;
+        assert_eq!(st, StatusCode::OK, "{url}: {body}");
+        assert!(
+            !body.contains("B only") && !body.contains(&b_product) && !body.contains(&b_run),
+            "{url} leaked B"
+        );
     }
     assert_eq!(b_state(&t).await, before);
 }

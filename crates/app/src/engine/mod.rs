@@ -35,7 +35,9 @@ use techoms_db::runs;
 pub use export::run_export;
 pub use import::run_import;
 pub use plan::{SyncPlan, may_export, may_import};
-pub use run_log::{create_run, get_run, list_runs, message_counts, run_messages};
+pub use run_log::{
+    create_run, get_run, list_runs, message_counts, message_counts_of, run_messages,
+};
 pub use runs::{
     Counts, Level, MessageFilter, NewMessage, Run, RunFilter, RunMessage, RunStatus, Trigger,
 };

@@ -67,6 +67,15 @@ pub async fn message_counts(app: &App, access: &Access, id: RunId) -> AppResult<
     Ok(runs::message_counts(&app.db, access.account.id, id).await?)
 }
 
+/// Messages per level of each of these runs (a page of the run list).
+pub async fn message_counts_of(
+    app: &App,
+    access: &Access,
+    ids: &[RunId],
+) -> AppResult<Vec<(RunId, Level, i64)>> {
+    Ok(runs::message_counts_of(&app.db, access.account.id, ids).await?)
+}
+
 /// The counts and messages of one page, committed with it.
 #[derive(Debug, Default)]
 pub(crate) struct PageLog {

@@ -396,6 +396,26 @@ pub async fn for_variant(
     Ok(rows.into_iter().map(Binding::from).collect())
 }
 
+/// Every channel's bindings of the variants of one catalog product (the product page).
+pub async fn for_product(
+    db: &Db,
+    account: AccountId,
+    product: ProductId,
+) -> DbResult<Vec<Binding>> {
+    let rows: Vec<BindingRow> = crate::on_db!(db, |p| sqlx::query_as(concat!(
+        "SELECT ",
+        binding_columns!(),
+        " FROM channel_bindings WHERE account_id = $1 AND variant_id IN \
+         (SELECT id FROM variants WHERE account_id = $1 AND product_id = $2) \
+         ORDER BY variant_id, channel_id"
+    ))
+    .bind(account.as_uuid())
+    .bind(product.as_uuid())
+    .fetch_all(p)
+    .await)?;
+    Ok(rows.into_iter().map(Binding::from).collect())
+}
+
 /// What an import read of one remote variant records.
 #[derive(Debug, Clone)]
 pub struct ReadBinding {

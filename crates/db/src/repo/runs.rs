@@ -596,3 +596,32 @@ pub async fn message_counts(
     out.sort();
     Ok(out)
 }
+
+/// Number of messages per level of each of these runs (for a page of the run list); runs
+/// without messages are absent.
+pub async fn message_counts_of(
+    db: &Db,
+    account: AccountId,
+    runs: &[RunId],
+) -> DbResult<Vec<(RunId, Level, i64)>> {
+    let mut out = Vec::new();
+    for chunk in runs.chunks(IN_CHUNK) {
+        let rows: Vec<(Uuid, String, i64)> = on_db!(db, |p| {
+            let mut qb = QueryBuilder::new(
+                "SELECT run_id, level, COUNT(*) FROM run_messages WHERE account_id = ",
+            );
+            qb.push_bind(account.as_uuid()).push(" AND run_id IN (");
+            let mut sep = qb.separated(", ");
+            for r in chunk {
+                sep.push_bind(r.as_uuid());
+            }
+            qb.push(") GROUP BY run_id, level");
+            qb.build_query_as().fetch_all(p).await?
+        });
+        for (run, level, n) in rows {
+            out.push((run.into(), parse("run_messages.level", &level)?, n));
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -8,6 +8,8 @@ pub mod dto;
 pub mod extract;
 pub mod master_source;
 pub mod products;
+pub mod query;
+pub mod runs;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -55,6 +57,9 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::get, products::update, products::delete))
         .routes(routes!(products::by_sku))
+        .routes(routes!(runs::list))
+        .routes(routes!(runs::get))
+        .routes(routes!(runs::messages))
         .split_for_parts();
     let served = doc.clone();
     let router = router.route(

@@ -74,6 +74,8 @@ pub struct ChannelFormPage {
     pub errors: BTreeMap<String, String>,
     pub flash: Option<String>,
     pub jobs: Vec<JobRow>,
+    /// The "Recent runs" section (rendered), on an existing channel's page.
+    pub recent_runs: String,
 }
 
 pub async fn list(State(app): State<App>, UiSession(s): UiSession) -> Response {
@@ -208,6 +210,7 @@ fn form_page(
         errors,
         flash,
         jobs,
+        recent_runs: String::new(),
     }
 }
 
@@ -329,7 +332,8 @@ async fn detail_page(
     let ch = channels::get(app, &access, id).await?;
     let view = channels::view(app, &access, ch.clone()).await?;
     let jobs = job_rows(app, s, id, &errors).await?;
-    Ok(form_page(
+    let recent_runs = super::runs::recent_for_channel(app, s, id).await?;
+    let page = form_page(
         s,
         Some(id),
         ch.integration,
@@ -341,7 +345,11 @@ async fn detail_page(
         errors,
         flash,
         jobs,
-    ))
+    );
+    Ok(ChannelFormPage {
+        recent_runs,
+        ..page
+    })
 }
 
 pub async fn detail(

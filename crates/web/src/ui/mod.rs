@@ -3,6 +3,8 @@
 pub mod channels;
 pub mod chrome;
 pub mod login;
+pub mod products;
+pub mod runs;
 pub mod session;
 pub mod settings;
 
@@ -33,6 +35,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/channels/{id}/disable"),
     ("POST", "/channels/{id}/delete"),
     ("POST", "/channels/{id}/jobs"),
+    ("GET", "/runs"),
+    ("GET", "/runs/{id}"),
+    ("GET", "/runs/{id}/live"),
+    ("GET", "/products"),
+    ("GET", "/products/{id}"),
     ("GET", "/static/htmx-2.0.11.min.js"),
     ("GET", "/static/app.css"),
 ];
@@ -60,6 +67,11 @@ pub fn router() -> Router<App> {
         .route("/channels/{id}/disable", post(channels::disable))
         .route("/channels/{id}/delete", post(channels::delete))
         .route("/channels/{id}/jobs", post(channels::save_jobs))
+        .route("/runs", get(runs::list))
+        .route("/runs/{id}", get(runs::detail))
+        .route("/runs/{id}/live", get(runs::live))
+        .route("/products", get(products::list))
+        .route("/products/{id}", get(products::detail))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
         .route("/static/app.css", get(css))
 }

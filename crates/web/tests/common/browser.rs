@@ -190,6 +190,24 @@ impl Browser {
         }
     }
 
+    /// Run a script in the page and return its result (`return …;`).
+    pub async fn script(&self, js: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+        .await
+    }
+
+    /// Whether the page fits the window's width (no horizontal scrolling).
+    pub async fn fits_width(&self) -> bool {
+        self.script("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
     /// Save a PNG screenshot under test-artifacts/ at the workspace root.
     pub async fn screenshot(&self, name: &str) {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
