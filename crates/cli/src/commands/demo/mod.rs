@@ -8,11 +8,13 @@
 //!
 //! Files: `options` (flags, ports, data dir), `state` (what a restart needs, `demo.json`),
 //! `simulators` (the four simulators and their saved stores), `seed` (the account and
-//! channels, through the use cases), `sync` (the job runtime and the first sync),
+//! channels, through the use cases), `schedules` (the first scheduled runs come a period after
+//! the first sync), `sync` (the job runtime and the first sync),
 //! `progress` (the terminal while the first sync runs, and the summary).
 
 mod options;
 mod progress;
+mod schedules;
 mod seed;
 mod simulators;
 mod state;
@@ -73,6 +75,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
             let mut sims = DemoSims::fresh(&dir, products, args.seed)?;
             sims.serve(Default::default()).await?;
             let st = seed::seed(&app, &sims, args.products, args.seed).await?;
+            schedules::defer_first_ticks(&app, st.account_id).await?;
             state::save(&dir, &st)?;
             sims.save()?;
             std::fs::remove_file(dir.join(SEEDING_MARKER))
