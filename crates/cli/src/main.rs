@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (UI, API, health) with in-process workers.
     Serve(commands::serve::ServeArgs),
+    /// Run background workers only (sync jobs, schedules, retention); no HTTP server.
+    Worker(commands::worker::WorkerCmdArgs),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Run a channel API simulator (shopify, woocommerce, shipbob, extensiv) on loopback.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => commands::serve::run(&cli.common, args).await,
+            Command::Worker(args) => commands::worker::run(&cli.common, args).await,
             Command::Migrate => commands::migrate::run(&cli.common).await,
             Command::Admin(cmd) => commands::admin::run(&cli.common, cmd).await,
             Command::Simulate(args) => commands::simulate::run(args).await,

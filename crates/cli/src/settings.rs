@@ -21,6 +21,9 @@ pub struct FileSettings {
     pub log_format: Option<String>,
     pub log_level: Option<String>,
     pub secret_key: Option<String>,
+    pub run_retention_days: Option<u32>,
+    pub worker_concurrency: Option<usize>,
+    pub job_lease_secs: Option<u64>,
 }
 
 /// Flags and environment variables common to commands (clap fills these).
@@ -55,6 +58,9 @@ pub struct CommonArgs {
         hide_env_values = true
     )]
     pub secret_key: Option<String>,
+    /// Days a finished run (with its messages) is kept.
+    #[arg(long, env = "TECHOMS_RUN_RETENTION_DAYS", global = true)]
+    pub run_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +78,11 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub log_level: String,
     pub secret_key: Option<String>,
+    /// Finished runs older than this many days are deleted (at least 1).
+    pub run_retention_days: u32,
+    /// From the file; the worker flags and variables override these.
+    pub worker_concurrency: Option<usize>,
+    pub job_lease_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -82,6 +93,7 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
+            .field("run_retention_days", &self.run_retention_days)
             .field(
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<redacted>"),
@@ -132,6 +144,13 @@ impl Settings {
             .clone()
             .or(file.log_level)
             .unwrap_or_else(|| "info,sqlx=warn,tower_http=info".to_owned());
+        let run_retention_days = args
+            .run_retention_days
+            .or(file.run_retention_days)
+            .unwrap_or(techoms_app::sync_jobs::DEFAULT_RUN_RETENTION_DAYS);
+        if run_retention_days == 0 {
+            bail!("run_retention_days must be at least 1 (got 0)");
+        }
         Ok(Settings {
             listen,
             database_url,
@@ -139,6 +158,9 @@ impl Settings {
             log_format,
             log_level,
             secret_key: args.secret_key.clone().or(file.secret_key),
+            run_retention_days,
+            worker_concurrency: file.worker_concurrency,
+            job_lease_secs: file.job_lease_secs,
         })
     }
 }
@@ -179,6 +201,22 @@ mod tests {
         assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(s.database_url, "sqlite://data/techoms.db");
         assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.run_retention_days, 90);
+    }
+
+    #[test]
+    fn run_retention_layers_and_refuses_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.toml");
+        std::fs::write(&f, "run_retention_days = 30\n").unwrap();
+        let mut a = args();
+        a.config = Some(f.clone());
+        assert_eq!(Settings::resolve(&a, None).unwrap().run_retention_days, 30);
+        a.run_retention_days = Some(7);
+        assert_eq!(Settings::resolve(&a, None).unwrap().run_retention_days, 7);
+        a.run_retention_days = Some(0);
+        let e = Settings::resolve(&a, None).unwrap_err().to_string();
+        assert!(e.contains("run_retention_days"), "{e}");
     }
 
     #[test]

@@ -572,6 +572,18 @@ impl Connector for MemoryConnector {
         })
     }
 
+    /// Like a token-based API: fails while authentication is refused, else a fresh hour.
+    async fn refresh_authorization(&self) -> Result<techoms_channels::AuthStatus, ChannelError> {
+        if lock(&self.faults).auth {
+            return Err(ChannelError::Authentication(
+                "invalid_client: the client credentials were refused".into(),
+            ));
+        }
+        Ok(techoms_channels::AuthStatus::Refreshed {
+            expires_at: self.clock.now() + chrono::Duration::hours(1),
+        })
+    }
+
     async fn find_by_skus(&self, skus: &[String]) -> Result<Vec<RemoteProduct>, ChannelError> {
         self.counters.find_calls.fetch_add(1, Ordering::Relaxed);
         self.scripted(Op::Find)?;

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod migrate;
 pub mod serve;
 pub mod simulate;
+pub mod worker;
 
 use std::path::Path;
 use std::time::Duration;

@@ -10,6 +10,7 @@ pub mod master_source;
 pub mod products;
 pub mod query;
 pub mod runs;
+pub mod sync;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -54,6 +55,7 @@ pub fn router() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(channels::get, channels::update, channels::delete))
         .routes(routes!(channels::get_jobs, channels::put_jobs))
         .routes(routes!(channels::integrations))
+        .routes(routes!(sync::sync_channel))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::get, products::update, products::delete))
         .routes(routes!(products::by_sku))

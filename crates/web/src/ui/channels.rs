@@ -76,6 +76,12 @@ pub struct ChannelFormPage {
     pub jobs: Vec<JobRow>,
     /// The "Recent runs" section (rendered), on an existing channel's page.
     pub recent_runs: String,
+    /// Whether the "Sync products" form is offered (Account Users may sync too).
+    pub can_sync: bool,
+    /// The run a sync just queued (linked as `/runs/{id}`).
+    pub sync_run: Option<String>,
+    /// Why a sync was refused, and the run in the way when one is.
+    pub sync_error: Option<(String, Option<String>)>,
 }
 
 pub async fn list(State(app): State<App>, UiSession(s): UiSession) -> Response {
@@ -211,6 +217,9 @@ fn form_page(
         flash,
         jobs,
         recent_runs: String::new(),
+        can_sync: id.is_some() && s.access().can_sync(),
+        sync_run: None,
+        sync_error: None,
     }
 }
 
@@ -319,6 +328,8 @@ async fn job_rows(
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,
+    /// The run a sync just queued.
+    synced: Option<String>,
 }
 
 async fn detail_page(
@@ -371,7 +382,13 @@ pub async fn detail(
     )
     .await
     {
-        Ok(p) => p.into_response(),
+        Ok(mut p) => {
+            // Only a run id is echoed back (the query string is the user's to edit).
+            p.sync_run = q
+                .synced
+                .filter(|r| r.parse::<techoms_domain::RunId>().is_ok());
+            p.into_response()
+        }
         Err(e) => page_error(e),
     }
 }
@@ -493,5 +510,55 @@ pub async fn save_jobs(
             },
             Err(e) => page_error(e),
         },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SyncForm {
+    #[serde(default)]
+    csrf: String,
+    /// A checkbox: present ("on") when ticked.
+    full: Option<String>,
+}
+
+/// "Sync products": queue the channel's run now; the page then links it.
+pub async fn sync(
+    State(app): State<App>,
+    UiSession(s): UiSession,
+    Path(id): Path<String>,
+    Form(f): Form<SyncForm>,
+) -> Response {
+    if !same_token(&s.csrf_token, &f.csrf) {
+        return csrf_refused();
+    }
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return page_error(e),
+    };
+    let full = f.full.is_some_and(|v| v == "on" || v == "true");
+    match techoms_app::sync_jobs::request_sync(
+        &app,
+        &s.access(),
+        id,
+        full,
+        techoms_app::engine::Trigger::Manual,
+    )
+    .await
+    {
+        Ok(run) => Redirect::to(&format!("/channels/{id}?synced={run}")).into_response(),
+        Err(AppError::Conflict { message, details }) => {
+            let blocking = details
+                .get("run_id")
+                .and_then(|r| r.as_str())
+                .map(str::to_owned);
+            match detail_page(&app, &s, id, BTreeMap::new(), None).await {
+                Ok(mut p) => {
+                    p.sync_error = Some((message, blocking));
+                    (axum::http::StatusCode::CONFLICT, p).into_response()
+                }
+                Err(e) => page_error(e),
+            }
+        }
+        Err(e) => page_error(e),
     }
 }

@@ -40,6 +40,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/runs/{id}/live"),
     ("GET", "/products"),
     ("GET", "/products/{id}"),
+    ("POST", "/channels/{id}/sync"),
     ("GET", "/static/htmx-2.0.11.min.js"),
     ("GET", "/static/app.css"),
 ];
@@ -72,6 +73,7 @@ pub fn router() -> Router<App> {
         .route("/runs/{id}/live", get(runs::live))
         .route("/products", get(products::list))
         .route("/products/{id}", get(products::detail))
+        .route("/channels/{id}/sync", post(channels::sync))
         .route("/static/htmx-2.0.11.min.js", get(htmx))
         .route("/static/app.css", get(css))
 }

@@ -54,6 +54,9 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
         // Quiet by default: the terminal is for the demo's own progress.
         log_level: common.log_level.clone().unwrap_or_else(|| "warn".into()),
         secret_key: None,
+        run_retention_days: techoms_app::sync_jobs::DEFAULT_RUN_RETENTION_DAYS,
+        worker_concurrency: None,
+        job_lease_secs: None,
     };
     crate::telemetry::init(settings.log_format, &settings.log_level)?;
     wipe_unfinished_seeding(&dir)?;
