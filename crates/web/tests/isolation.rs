@@ -240,7 +240,7 @@ async fn ui_routes_never_reach_another_account() {
         assert_eq!(st, StatusCode::NOT_FOUND, "{method} {path}: {body}");
         assert!(!body.contains("B woo") && !body.contains("B only"));
     }
-    assert_eq!(tested, 9);
+    assert_eq!(tested, 10);
     // Switching to B's account is refused like an unknown one.
     let (st, _, _) = t
         .raw(post_form(
