@@ -206,3 +206,53 @@ fn a_real_installations_data_dir_is_refused() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_stopped_midway_finishes_on_the_next_start() {
+    // Big enough that Ctrl-C right after the sync starts lands in the middle of it.
+    const BIG: usize = 150;
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = generate_catalog_with(BIG, 1, &GenerateOptions::demo());
+    let expected: BTreeSet<String> = catalog
+        .iter()
+        .flat_map(|p| p.variants.iter().map(|v| key(&v.sku)))
+        .collect();
+
+    let mut demo = Demo::start(dir.path(), BIG);
+    let creds = demo.credentials();
+    demo.wait_line(std::time::Duration::from_secs(120), |l| {
+        l.starts_with("first sync: started")
+    });
+    demo.interrupt();
+    assert!(
+        !demo
+            .seen
+            .iter()
+            .any(|l| l.starts_with("first sync: complete")),
+        "the sync finished before Ctrl-C; nothing was interrupted"
+    );
+
+    let mut again = Demo::start(dir.path(), BIG);
+    let creds2 = again.credentials();
+    assert_eq!(creds2["resumed"], true);
+    assert_eq!(creds2["api_key"], creds["api_key"]);
+    let done = again.first_sync();
+    assert!(
+        done.starts_with("first sync: complete"),
+        "{}",
+        again.seen.join("\n")
+    );
+    let api = Api::new(&creds2);
+    api.wait_idle(std::time::Duration::from_secs(180)).await;
+    let mut keys = Vec::new();
+    for p in api.catalog().await {
+        for v in p["variants"].as_array().unwrap() {
+            keys.push(key(v["sku"].as_str().unwrap()));
+        }
+    }
+    let unique: BTreeSet<String> = keys.iter().cloned().collect();
+    assert_eq!(unique.len(), keys.len(), "a SKU twice in the catalog");
+    assert_eq!(unique, expected);
+    again.interrupt();
+    assert_channels_hold(&saved_stores(dir.path()), &expected);
+}

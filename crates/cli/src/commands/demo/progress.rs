@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use techoms_app::engine::{Level, Run, RunFilter, list_runs, message_counts};
+use techoms_app::engine::{Level, Run, RunFilter, get_run, list_runs, message_counts};
 use techoms_app::{Access, App};
 use techoms_domain::{ChannelId, JobKind, RunId};
 
@@ -80,8 +80,13 @@ pub async fn follow(
     let mut last_printed: Vec<String> = Vec::new();
     let mut last_print = Instant::now() - Duration::from_secs(60);
     loop {
-        let runs = runs_since(app, access, since).await?;
-        let import_run = runs.iter().find(|r| r.id == import).cloned();
+        let mut runs = runs_since(app, access, since).await?;
+        // The import may predate this start (a resumed one); read it by id.
+        let import_run = get_run(app, access, import).await.map_err(app_error)?;
+        if !runs.iter().any(|r| r.id == import) {
+            runs.push(import_run.clone());
+        }
+        let import_run = Some(import_run);
         let catalog_total = techoms_db::products::counts(&app.db, access.account.id)
             .await
             .map(|(_, v)| v)
@@ -165,7 +170,13 @@ async fn runs_since(app: &App, access: &Access, since: DateTime<Utc>) -> anyhow:
     )
     .await
     .map_err(app_error)?;
-    Ok(runs.into_iter().filter(|r| r.created_at >= since).collect())
+    // Runs asked for since the start, and runs a previous start left queued or running (a
+    // Ctrl-C mid-sync releases them with their checkpoints; this start's request folds into
+    // them and they resume).
+    Ok(runs
+        .into_iter()
+        .filter(|r| r.created_at >= since || !r.status.is_finished())
+        .collect())
 }
 
 /// The newest run of each channel.
