@@ -57,6 +57,10 @@ pub struct GenerateOptions {
     pub near_duplicate_skus: usize,
     /// Variants whose SKU is set to exactly another product's SKU.
     pub exact_duplicate_skus: usize,
+    /// Titles name a material that fits the product's family ("Cast Iron Skillet", not
+    /// "Merino Skillet"). Off by default, which keeps the catalogs of earlier seeds as they
+    /// were.
+    pub family_materials: bool,
 }
 
 impl Default for GenerateOptions {
@@ -69,6 +73,7 @@ impl Default for GenerateOptions {
             large_percent: 0,
             near_duplicate_skus: 0,
             exact_duplicate_skus: 0,
+            family_materials: false,
         }
     }
 }
@@ -86,6 +91,7 @@ impl GenerateOptions {
             large_percent: 6,
             near_duplicate_skus: 5,
             exact_duplicate_skus: 2,
+            family_materials: true,
         }
     }
 }
@@ -135,6 +141,9 @@ struct Family {
     /// Weight range in thousandths of the unit, and decimals kept.
     weight_milli: (u64, u64),
     weight_dp: u32,
+    /// What this family's products are made of, for titles that make sense
+    /// ([`GenerateOptions::family_materials`]).
+    made_of: &'static [&'static str],
 }
 
 const SIZES: &[&str] = &["XS", "S", "M", "L", "XL", "XXL"];
@@ -162,6 +171,14 @@ const FAMILIES: &[Family] = &[
         weight_unit: "GRAMS",
         weight_milli: (120_000, 950_000),
         weight_dp: 0,
+        made_of: &[
+            "Cotton",
+            "Merino",
+            "Linen",
+            "Organic Cotton",
+            "Fleece",
+            "Recycled",
+        ],
     },
     Family {
         name: "Footwear",
@@ -171,6 +188,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "POUNDS",
         weight_milli: (900, 4_200),
         weight_dp: 2,
+        made_of: &["Leather", "Suede", "Canvas", "Recycled", "Waterproof"],
     },
     Family {
         name: "Home",
@@ -180,6 +198,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "KILOGRAMS",
         weight_milli: (150, 3_500),
         weight_dp: 3,
+        made_of: &["Ceramic", "Linen", "Stoneware", "Soy Wax", "Wool", "Glass"],
     },
     Family {
         name: "Accessories",
@@ -189,6 +208,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "OUNCES",
         weight_milli: (2_000, 48_000),
         weight_dp: 1,
+        made_of: &["Leather", "Canvas", "Waxed Canvas", "Recycled", "Wool"],
     },
     Family {
         name: "Kitchen",
@@ -198,6 +218,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "KILOGRAMS",
         weight_milli: (200, 4_000),
         weight_dp: 2,
+        made_of: &["Steel", "Walnut", "Cast Iron", "Maple", "Enamel", "Bamboo"],
     },
 ];
 
@@ -365,7 +386,14 @@ fn product(rng: &mut Rng, index: usize, opts: &GenerateOptions) -> SeedProduct {
     let fam = rng.pick(FAMILIES);
     let kind = *rng.pick(fam.types);
     let (vendor, prefix) = *rng.pick(VENDORS);
-    let title = format!("{} {} {}", rng.pick(ADJECTIVES), rng.pick(MADE_OF), kind);
+    let adjective = rng.pick(ADJECTIVES);
+    // One draw either way, so that the option changes words, not the rest of the catalog.
+    let material = if opts.family_materials {
+        rng.pick(fam.made_of)
+    } else {
+        rng.pick(MADE_OF)
+    };
+    let title = format!("{adjective} {material} {kind}");
     let handle = format!("{}-{}", handleize(&title), index + 1);
 
     // Variant count, then as many option combinations (first option varies slowest).
