@@ -553,3 +553,50 @@ db_test!(retention_deletes_old_finished_runs_only, async |db: Db| {
     assert!(runs::last_seq(w.db(), w.account, recent).await.unwrap() > 0);
     let _ = sync_jobs::DEFAULT_RUN_RETENTION_DAYS;
 });
+
+db_test!(runs_whose_job_was_given_up_are_failed, async |db: Db| {
+    let w = World::new(db, STANDARD).await;
+    let cancelled = request(&w, "Woo", false).await.unwrap();
+    let dying = request(&w, "Bob", false).await.unwrap();
+    let q = queue_of(&w.app);
+    let woo_job = q
+        .live_by_concurrency_key(&format!("channel:{}:products", w.ch("Woo").id))
+        .await
+        .unwrap();
+    q.cancel(woo_job[0].id).await.unwrap();
+    // Bob's job keeps losing its worker until its attempts are spent.
+    let kinds = vec!["export_products".to_owned()];
+    for _ in 0..8 {
+        q.claim("doomed", &kinds, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .unwrap();
+        w.clock.advance(chrono::Duration::seconds(2));
+        q.reclaim_expired().await.unwrap();
+    }
+    assert_eq!(
+        q.list(&JobFilter {
+            status: Some(JobStatus::Dead),
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap()
+        .len(),
+        1
+    );
+    assert_eq!(sync_jobs::reap_orphaned_runs(&w.app).await.unwrap(), 2);
+    let c = run(&w, cancelled).await;
+    assert_eq!(c.status, RunStatus::Failed);
+    assert!(c.last_error.unwrap().contains("cancelled"));
+    let d = run(&w, dying).await;
+    assert_eq!(d.status, RunStatus::Failed);
+    assert!(
+        d.last_error.unwrap().contains("8 attempts"),
+        "{:?}",
+        run(&w, dying).await
+    );
+    // Idempotent.
+    assert_eq!(sync_jobs::reap_orphaned_runs(&w.app).await.unwrap(), 0);
+    // The channel is free again.
+    assert!(request(&w, "Bob", false).await.is_ok());
+});

@@ -18,6 +18,7 @@
 mod auth_refresh;
 pub mod handler;
 mod keys;
+mod orphans;
 pub mod request;
 pub mod retention;
 pub mod runtime;
@@ -25,6 +26,7 @@ pub mod schedules;
 
 pub use handler::{RunHandler, TickHandler};
 pub use keys::{KIND_TICK, RunJob, TickJob, queue_kind, run_kinds};
+pub use orphans::reap_orphaned_runs;
 pub use request::{Requested, request_account_sync, request_sync, request_sync_for};
 pub use retention::{DEFAULT_RUN_RETENTION_DAYS, RetentionReport, sweep_retention};
 pub use runtime::{RuntimeConfig, SyncRuntime, build_worker, housekeeping_once};

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use super::handler::{RunHandler, TickHandler};
 use super::keys::{KIND_TICK, run_kinds};
+use super::orphans::reap_orphaned_runs;
 use super::queue_error;
 use super::retention::{DEFAULT_RUN_RETENTION_DAYS, sweep_retention};
 use super::schedules::reconcile_schedules;
@@ -42,6 +43,8 @@ pub struct RuntimeConfig {
     pub run_retention: Duration,
     /// How often the retention sweep runs.
     pub retention_every: Duration,
+    /// How often runs whose job was given up (dead, cancelled) are marked failed.
+    pub orphan_check_every: Duration,
     /// How long shutdown waits for running runs to reach a page boundary.
     pub shutdown_grace: Duration,
     pub engine: EngineOptions,
@@ -60,6 +63,7 @@ impl RuntimeConfig {
             run_schedules: true,
             run_retention: Duration::from_secs(u64::from(DEFAULT_RUN_RETENTION_DAYS) * 86_400),
             retention_every: Duration::from_secs(3600),
+            orphan_check_every: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
             engine: EngineOptions::default(),
             retry: RetryPolicy::default(),
@@ -169,6 +173,7 @@ impl SyncRuntime {
 
 async fn ticker(app: App, config: RuntimeConfig, stop: CancellationToken) {
     let mut next_sweep = Instant::now();
+    let mut next_reap = Instant::now();
     while !stop.is_cancelled() {
         if config.run_schedules {
             if let Err(e) = reconcile_schedules(&app).await {
@@ -176,6 +181,12 @@ async fn ticker(app: App, config: RuntimeConfig, stop: CancellationToken) {
             } else if let Err(e) = Queue::new(app.db.clone(), app.clock.clone()).tick().await {
                 tracing::warn!(error = %e, "schedule tick failed");
             }
+        }
+        if Instant::now() >= next_reap {
+            if let Err(e) = reap_orphaned_runs(&app).await {
+                tracing::warn!(error = %e, "ending orphaned runs failed");
+            }
+            next_reap = Instant::now() + config.orphan_check_every;
         }
         if Instant::now() >= next_sweep {
             if let Err(e) = sweep_retention(&app, config.run_retention).await {
