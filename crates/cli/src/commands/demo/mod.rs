@@ -39,6 +39,9 @@ const SEEDING_MARKER: &str = ".demo-seeding";
 pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
     // The summary's time is from the start of the command: what a newcomer waits.
     let started = Instant::now();
+    // Catch Ctrl-C and SIGTERM from the first instant, so that one arriving while the demo
+    // starts still stops it cleanly (the default action would kill it mid-write).
+    let stop_signal = stop_signal()?;
     let dir = options::data_dir(common.data_dir.as_ref());
     super::prepare_data_dir(&dir)?;
     let settings = Settings {
@@ -118,7 +121,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
 
     let saver = spawn_saver(&sims, stop_rx.clone());
     let signal = tokio::spawn(async move {
-        super::serve::shutdown_signal().await;
+        stop_signal.await;
         let _ = stop_tx.send(true);
     });
 
@@ -169,6 +172,29 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle Ctrl-C")?;
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// A previous start died while seeding: remove what it made so that this start seeds anew.
