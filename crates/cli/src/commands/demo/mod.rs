@@ -62,12 +62,32 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
         job_lease_secs: None,
     };
     crate::telemetry::init(settings.log_format, &settings.log_level)?;
+    if common.database_url.is_some() {
+        println!(
+            "note: the demo always uses the SQLite database in its data dir; the database URL \
+             given (--database-url or TECHOMS_DATABASE_URL) is not used"
+        );
+    }
+    if common.secret_key.is_some() {
+        println!(
+            "note: the demo seals its channels' credentials with the key in its data dir; the \
+             secret key given (--secret-key or TECHOMS_SECRET_KEY) is not used"
+        );
+    }
     wipe_unfinished_seeding(&dir)?;
     let previous = state::load(&dir)?;
     let app = super::open_app(&settings, true).await?;
 
     let (mut sims, state) = match previous {
         Some(mut st) => {
+            if let Some(n) = args.products.filter(|n| *n != st.products) {
+                println!(
+                    "note: --products {n} applies to a fresh data dir; {} already holds the \
+                     demo made with {} products (delete it to start over)",
+                    dir.display(),
+                    st.products
+                );
+            }
             let mut sims = DemoSims::restore(&dir)?;
             st.ports = sims.serve(st.ports).await?;
             seed::repoint_channels(&app, &st, &sims).await?;
@@ -77,10 +97,11 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
         None => {
             std::fs::write(dir.join(SEEDING_MARKER), b"")
                 .with_context(|| format!("cannot write in {}", dir.display()))?;
-            let products = usize::try_from(args.products).unwrap_or(usize::MAX);
+            let wanted = args.products.unwrap_or(options::DEFAULT_PRODUCTS);
+            let products = usize::try_from(wanted).unwrap_or(usize::MAX);
             let mut sims = DemoSims::fresh(&dir, products, args.seed)?;
             sims.serve(Default::default()).await?;
-            let st = seed::seed(&app, &sims, args.products, args.seed).await?;
+            let st = seed::seed(&app, &sims, wanted, args.seed).await?;
             schedules::defer_first_ticks(&app, st.account_id).await?;
             state::save(&dir, &st)?;
             sims.save()?;

@@ -21,9 +21,9 @@ pub struct DemoArgs {
     #[arg(long)]
     pub port: Option<u16>,
     /// Products the Shopify simulator starts with on a fresh data dir (at least 20, so that
-    /// the planted duplicate SKUs fit).
-    #[arg(long, default_value_t = DEFAULT_PRODUCTS, value_parser = clap::value_parser!(u64).range(20..=100_000))]
-    pub products: u64,
+    /// the planted duplicate SKUs fit) [default: 300].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(20..=100_000))]
+    pub products: Option<u64>,
     /// Seed of the generated catalog (same seed, same catalog).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
