@@ -256,3 +256,26 @@ async fn a_first_sync_stopped_midway_finishes_on_the_next_start() {
     again.interrupt();
     assert_channels_hold(&saved_stores(dir.path()), &expected);
 }
+
+#[test]
+fn a_port_in_use_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_techoms"))
+        .args(["demo", "--port", &port.to_string(), "--data-dir"])
+        .arg(dir.path())
+        .env_remove("TECHOMS_DATA_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files written"
+    );
+}

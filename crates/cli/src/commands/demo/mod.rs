@@ -76,6 +76,8 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
     }
     wipe_unfinished_seeding(&dir)?;
     let previous = state::load(&dir)?;
+    // The port first: a port in use is refused before anything is written.
+    let listener = options::bind_server(args.port).await?;
     let app = super::open_app(&settings, true).await?;
 
     let (mut sims, state) = match previous {
@@ -112,7 +114,6 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
     };
     let (state, resumed) = state;
 
-    let listener = options::bind_server(args.port).await?;
     let addr = listener.local_addr().context("listener has no address")?;
     let base_url = format!("http://{addr}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
