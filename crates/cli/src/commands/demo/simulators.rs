@@ -3,10 +3,12 @@
 //! The simulators keep their stores in memory, while techOMS's channel bindings name the
 //! remote ids in them: a demo restarted with empty stores would have bindings pointing at
 //! nothing. So the stores are saved to `<data dir>/simulators/<name>.json` every
-//! [`SAVE_EVERY`] and on a clean stop, and a resumed demo restores them before anything
-//! talks to them. A crash loses at most the writes of the last interval; the next sync
-//! repairs that the way it repairs any store edited behind techOMS's back (bindings to
-//! vanished remote ids are looked up by SKU before anything is created).
+//! [`SAVE_EVERY`] and on a clean stop (Ctrl-C, SIGTERM), and a resumed demo restores them
+//! before anything talks to them. Saving is per store, not in step with techOMS's database:
+//! after a crash (SIGKILL, power loss) the stores may lack the channel writes of the last
+//! interval while techOMS keeps their bindings, so those products stay missing on the
+//! channel until their content changes or the data dir is started afresh. A clean stop loses
+//! nothing.
 //!
 //! Limits are set generously (Shopify's bucket restores 1,000 points/s, ShipBob allows
 //! 6,000 requests a minute, WooCommerce and Extensiv are unpaced) so that the first sync of
