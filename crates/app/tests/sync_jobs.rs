@@ -282,13 +282,27 @@ db_test!(schedules_fire_once_per_period, async |db: Db| {
     let shop = runs_of(&w, "Shop").await;
     assert_eq!(
         shop.iter()
-            .map(|r| (r.job_kind, r.trigger))
+            .map(|r| (r.job_kind, r.trigger, r.full))
             .collect::<Vec<_>>(),
         vec![
-            (JobKind::ImportProducts, Trigger::Schedule),
-            (JobKind::ExportProducts, Trigger::Schedule)
+            (JobKind::ImportProducts, Trigger::Schedule, true),
+            (JobKind::ExportProducts, Trigger::Schedule, false)
         ]
     );
+    // Scheduled imports read only the changes, and everything once a day.
+    w.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(housekeeping_once(&w.app).await.unwrap(), 1);
+    worker(&w).run_until_idle().await.unwrap();
+    w.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(housekeeping_once(&w.app).await.unwrap(), 1);
+    worker(&w).run_until_idle().await.unwrap();
+    let imports: Vec<bool> = runs_of(&w, "Shop")
+        .await
+        .iter()
+        .filter(|r| r.job_kind == JobKind::ImportProducts)
+        .map(|r| r.full)
+        .collect();
+    assert_eq!(imports, vec![true, false, true], "newest first");
 });
 
 /// `n` concurrent tickers on separate pools of the same database; total schedule jobs fired.
@@ -468,10 +482,42 @@ db_test!(
         // A manual request names the waiting run.
         let e = request(&w, "Woo", false).await.unwrap_err();
         assert_eq!(reason(&e), "already_running");
-        // Once the held export ends, the follow-up runs and Woo receives the catalog.
+        // The held export ends; the follow-up starts elsewhere. A change arriving now queues a
+        // new run (the running follow-up may have read past it).
         q.succeed(&held.lease).await.unwrap();
+        let follow = q
+            .claim(
+                "elsewhere",
+                &["export_products".to_owned()],
+                Duration::from_secs(600),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        w.tick();
+        w.conn("Shop").insert(seed_product("Belt", &["BELT-1"]));
+        request(&w, "Shop", false).await.unwrap();
+        assert_eq!(
+            worker(&w).run_until_idle().await.unwrap(),
+            3,
+            "import + Bob + Ext"
+        );
+        let woo = runs_of(&w, "Woo").await;
+        assert_eq!(woo.len(), 3);
+        assert_eq!(
+            (woo[0].trigger, woo[0].status),
+            (Trigger::Propagation, RunStatus::Queued)
+        );
+        // The held follow-up is handed back (its worker stopped); everything then runs.
+        q.release(&follow.lease).await.unwrap();
         worker(&w).run_until_idle().await.unwrap();
-        assert_eq!(run(&w, woo[0].id).await.status, RunStatus::Succeeded);
+        assert!(
+            runs_of(&w, "Woo")
+                .await
+                .iter()
+                .take(2)
+                .all(|r| r.status == RunStatus::Succeeded)
+        );
         assert_eq!(
             channel_view(&w.conn("Woo")),
             catalog_view(&w.catalog().await)

@@ -188,13 +188,17 @@ impl JobHandler for TickHandler {
             tracing::debug!(channel = %ch.id, kind = t.job_kind.as_str(), "scheduled job not allowed now; skipped");
             return Ok(());
         }
+        let full = t.job_kind == JobKind::ImportProducts
+            && full_import_due(app, &acc, &ch)
+                .await
+                .map_err(|e| JobError::retryable(e.to_string()))?;
         let r = enqueue_run(
             app,
             acc.id,
             ch.id,
             t.job_kind,
             Trigger::Schedule,
-            false,
+            full,
             OnLive::Fold,
         )
         .await
@@ -202,4 +206,40 @@ impl JobHandler for TickHandler {
         tracing::debug!(channel = %ch.id, run = %r.run_id(), "schedule fired");
         Ok(())
     }
+}
+
+/// How often a scheduled import reads everything instead of only the changes (DESIGN §5: a
+/// periodic full read reconciles, flagging variants the master no longer returns).
+const FULL_IMPORT_EVERY: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Runs looked at to find the last full import (at 5-minute periods, well over half a day).
+const RECENT_RUNS: u32 = 200;
+
+/// Whether the channel's last successful full import is older than [`FULL_IMPORT_EVERY`] (or
+/// not among its recent runs).
+async fn full_import_due(
+    app: &App,
+    acc: &techoms_domain::Account,
+    ch: &techoms_domain::Channel,
+) -> Result<bool, DbError> {
+    let recent = runs::list(
+        &app.db,
+        acc.id,
+        &runs::RunFilter {
+            channel_id: Some(ch.id),
+            job_kind: Some(JobKind::ImportProducts),
+            limit: RECENT_RUNS,
+            ..runs::RunFilter::default()
+        },
+    )
+    .await?;
+    let since = app.clock.now() - FULL_IMPORT_EVERY;
+    Ok(!recent.iter().any(|r| {
+        r.full
+            && matches!(
+                r.status,
+                RunStatus::Succeeded | RunStatus::PartiallySucceeded
+            )
+            && r.finished_at.is_some_and(|t| t > since)
+    }))
 }

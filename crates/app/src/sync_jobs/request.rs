@@ -255,11 +255,14 @@ async fn try_enqueue(
     let next = follow_up_key(channel, kind);
     let mut tx = WriteTx::begin(&app.db).await?;
 
-    // A follow-up already waiting will read everything there is: any request folds into it.
+    // A follow-up still waiting will read everything there is: any request folds into it. One
+    // already running may have read past the change being propagated: then a propagation
+    // queues a new run under the primary key, which the follow-up has freed.
     if let Some(job) = queue
         .live_by_dedupe_in(&mut tx, &next)
         .await
         .map_err(queue_error)?
+        && !(on_live == OnLive::FollowUp && job.status == JobStatus::Running)
     {
         drop(tx);
         return live(app, account, channel, &job, on_live).await.map(Some);
