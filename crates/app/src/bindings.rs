@@ -32,6 +32,12 @@ pub async fn for_product(
     access: &Access,
     product: ProductId,
 ) -> AppResult<Vec<Binding>> {
-    techoms_db::products::get(&app.db, access.account.id, product).await?;
-    Ok(bindings::for_product(&app.db, access.account.id, product).await?)
+    let p = techoms_db::products::get(&app.db, access.account.id, product).await?;
+    let channels: Vec<ChannelId> = techoms_db::channels::list(&app.db, access.account.id)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let variants: Vec<_> = p.variants.iter().map(|v| v.id).collect();
+    Ok(bindings::for_variants(&app.db, access.account.id, &channels, &variants).await?)
 }

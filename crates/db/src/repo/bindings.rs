@@ -396,24 +396,39 @@ pub async fn for_variant(
     Ok(rows.into_iter().map(Binding::from).collect())
 }
 
-/// Every channel's bindings of the variants of one catalog product (the product page).
-pub async fn for_product(
+/// The bindings of these catalog variants on these channels (a product page: the account's
+/// channels × the product's variants), ordered by variant, then channel. One index probe per
+/// (channel, variant), whatever the planner's statistics say (see [`KeyedSql`]).
+pub async fn for_variants(
     db: &Db,
     account: AccountId,
-    product: ProductId,
+    channels: &[ChannelId],
+    variants: &[VariantId],
 ) -> DbResult<Vec<Binding>> {
-    let rows: Vec<BindingRow> = crate::on_db!(db, |p| sqlx::query_as(concat!(
-        "SELECT ",
-        binding_columns!(),
-        " FROM channel_bindings WHERE account_id = $1 AND variant_id IN \
-         (SELECT id FROM variants WHERE account_id = $1 AND product_id = $2) \
-         ORDER BY variant_id, channel_id"
-    ))
-    .bind(account.as_uuid())
-    .bind(product.as_uuid())
-    .fetch_all(p)
-    .await)?;
-    Ok(rows.into_iter().map(Binding::from).collect())
+    let mut out = Vec::new();
+    if variants.is_empty() {
+        return Ok(out);
+    }
+    crate::on_db!(db, |p| {
+        for channel in channels {
+            for chunk in variants.chunks(IN_CHUNK) {
+                let ids: Vec<Uuid> = chunk.iter().map(VariantId::as_uuid).collect();
+                let keys = Keys::Uuids(&ids);
+                let mut qb = QueryBuilder::new(concat!("SELECT ", binding_columns!(), " FROM "));
+                key_source(&mut qb, keys);
+                qb.push("channel_bindings WHERE ");
+                key_match(&mut qb, "variant_id", keys);
+                qb.push(" AND channel_id = ")
+                    .push_bind(channel.as_uuid())
+                    .push(" AND account_id = ")
+                    .push_bind(account.as_uuid());
+                let rows: Vec<BindingRow> = qb.build_query_as().fetch_all(p).await?;
+                out.extend(rows.into_iter().map(Binding::from));
+            }
+        }
+    });
+    out.sort_by_key(|b| (b.variant_id, b.channel_id));
+    Ok(out)
 }
 
 /// What an import read of one remote variant records.
@@ -624,21 +639,39 @@ pub async fn flag_missing(
     limit: i64,
     now: DateTime<Utc>,
 ) -> DbResult<Vec<Binding>> {
-    let rows: Vec<BindingRow> = on_tx!(tx, |c| sqlx::query_as(concat!(
-        "UPDATE channel_bindings SET missing_at_master = TRUE, updated_at = $4 \
-         WHERE account_id = $1 AND channel_id = $2 AND remote_variant_id IN \
-         (SELECT remote_variant_id FROM channel_bindings WHERE channel_id = $2 \
-         AND variant_id IS NOT NULL AND NOT missing_at_master \
-         AND (last_read_run_id IS NULL OR last_read_run_id <> $3) LIMIT $5) RETURNING ",
-        binding_columns!()
-    ))
+    // Two statements: find the victims, then update them by key. One statement with
+    // `remote_variant_id IN (SELECT … LIMIT n)` (or a join with it) lets PostgreSQL, whose
+    // statistics lag a bulk load, re-run the subquery once per binding: minutes for 50,000.
+    let victims: Vec<(String,)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT remote_variant_id FROM channel_bindings WHERE channel_id = $2 \
+         AND account_id = $1 AND variant_id IS NOT NULL AND NOT missing_at_master \
+         AND (last_read_run_id IS NULL OR last_read_run_id <> $3) LIMIT $4"
+    )
     .bind(account.as_uuid())
     .bind(channel.as_uuid())
     .bind(run.as_uuid())
-    .bind(now)
     .bind(limit)
     .fetch_all(&mut *c)
     .await)?;
+    let keys: Vec<&str> = victims.iter().map(|(k,)| k.as_str()).collect();
+    let mut rows: Vec<BindingRow> = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(IN_CHUNK) {
+        let part: Vec<BindingRow> = on_tx!(tx, |c| {
+            let mut qb = QueryBuilder::new(
+                "UPDATE channel_bindings SET missing_at_master = TRUE, updated_at = ",
+            );
+            qb.push_bind(now)
+                .push(" WHERE channel_id = ")
+                .push_bind(channel.as_uuid())
+                .push(" AND account_id = ")
+                .push_bind(account.as_uuid())
+                .push(" AND ");
+            key_in(&mut qb, "remote_variant_id", Keys::Text(chunk));
+            qb.push(concat!(" RETURNING ", binding_columns!()));
+            qb.build_query_as().fetch_all(&mut *c).await?
+        });
+        rows.extend(part);
+    }
     Ok(rows.into_iter().map(Binding::from).collect())
 }
 

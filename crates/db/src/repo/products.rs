@@ -157,11 +157,11 @@ pub async fn delete(db: &Db, account: AccountId, id: ProductId) -> DbResult<()> 
     }
 }
 
-async fn variants_of(
-    db: &Db,
-    account: AccountId,
-    ids: &[Uuid],
-) -> DbResult<HashMap<Uuid, Vec<Variant>>> {
+/// The variants of these products. Callers pass ids of products read under the account's
+/// filter; the lookup goes by product id alone because beside `account_id = ?` SQLite, which
+/// has no statistics here, would walk the account's whole catalog instead of probing the
+/// product index once per id.
+async fn variants_of(db: &Db, ids: &[Uuid]) -> DbResult<HashMap<Uuid, Vec<Variant>>> {
     let mut out: HashMap<Uuid, Vec<Variant>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -170,10 +170,9 @@ async fn variants_of(
         let mut qb = QueryBuilder::new(concat!(
             "SELECT ",
             variant_columns!(),
-            " FROM variants WHERE account_id = "
+            " FROM variants WHERE"
         ));
-        qb.push_bind(account.as_uuid());
-        qb.push(" AND product_id IN (");
+        qb.push(" product_id IN (");
         let mut sep = qb.separated(", ");
         for id in ids {
             sep.push_bind(*id);
@@ -189,8 +188,13 @@ async fn variants_of(
 }
 
 async fn assemble(db: &Db, account: AccountId, rows: Vec<ProductRow>) -> DbResult<Vec<Product>> {
+    // The variants are read by product id alone (see `variants_of`): only the account's
+    // products may ask for theirs.
+    if rows.iter().any(|r| r.account_id != account.as_uuid()) {
+        return Err(DbError::NotFound);
+    }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut variants = variants_of(db, account, &ids).await?;
+    let mut variants = variants_of(db, &ids).await?;
     rows.into_iter()
         .map(|r| {
             let v = variants.remove(&r.id).unwrap_or_default();
@@ -255,6 +259,8 @@ fn like_escape(s: &str) -> String {
 }
 
 /// Search the catalog, ordered by creation (ids are time-ordered), with keyset pagination.
+/// The SKU test is tied to the product (`v.product_id = p.id`, whose account is filtered)
+/// rather than to the account, so that it probes the product index of variants.
 pub async fn search(db: &Db, account: AccountId, q: &ProductQuery) -> DbResult<Vec<Product>> {
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let title_pat = text.map(|t| format!("%{}%", like_escape(&t.to_lowercase())));
@@ -265,7 +271,7 @@ pub async fn search(db: &Db, account: AccountId, q: &ProductQuery) -> DbResult<V
         product_columns!(),
         " FROM products p WHERE p.account_id = $1 AND ($2 IS NULL OR p.id > $2) \
          AND ($3 IS NULL OR lower(p.title) LIKE $3 ESCAPE '\\' OR EXISTS (SELECT 1 FROM variants v \
-         WHERE v.account_id = $1 AND v.product_id = p.id AND v.sku_key LIKE $4 ESCAPE '\\')) \
+         WHERE v.product_id = p.id AND v.sku_key LIKE $4 ESCAPE '\\')) \
          ORDER BY p.id LIMIT $5"
     ))
     .bind(account.as_uuid())
