@@ -126,6 +126,7 @@ async fn export(sim: &ShopifySim, base: &str, n: usize) -> Report {
         max_variants: 1,
         single_variant_percent: 100,
         max_images: 1,
+        ..GenerateOptions::default()
     };
     let catalog = generate_catalog_with(n, 42, &opts);
     let products: Vec<ExportProduct> = catalog

@@ -33,6 +33,9 @@ enum Command {
     Migrate,
     /// Run a channel API simulator (shopify, woocommerce, shipbob, extensiv) on loopback.
     Simulate(commands::simulate::SimulateArgs),
+    /// Try techOMS in a minute: the server, four channel simulators, a seeded account and
+    /// its first sync, all on loopback (resumes when started again on the same data dir).
+    Demo(commands::demo::DemoArgs),
     /// Administration: create accounts and users.
     #[command(subcommand)]
     Admin(commands::admin::AdminCommand),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             Command::Admin(cmd) => commands::admin::run(&cli.common, cmd).await,
             Command::Products(cmd) => commands::products::run(&cli.common, cmd).await,
             Command::Simulate(args) => commands::simulate::run(args).await,
+            Command::Demo(args) => commands::demo::run(&cli.common, args).await,
         }
     });
     match result {

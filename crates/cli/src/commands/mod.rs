@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod admin;
+pub mod demo;
 pub mod migrate;
 pub mod products;
 pub mod serve;

@@ -99,6 +99,14 @@ impl ExtensivSim {
         creds
     }
 
+    /// The credentials of every warehouse, in the order they were added.
+    pub fn tenants(&self) -> Vec<TenantCredentials> {
+        let g = self.state.lock();
+        let mut all: Vec<TenantCredentials> = g.tenants.values().map(|t| t.creds.clone()).collect();
+        all.sort_by_key(|c| c.facility_id);
+        all
+    }
+
     /// How long newly issued tokens live (default one hour), measured on the sim clock.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
         let secs = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);

@@ -52,6 +52,7 @@ mod handle;
 mod http;
 mod item;
 mod items;
+mod persist;
 pub mod rql;
 mod seed;
 mod state;

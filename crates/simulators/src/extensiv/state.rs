@@ -16,7 +16,7 @@ use crate::clock::SimClock;
 const LOG_CAPACITY: usize = 20_000;
 
 /// What a client needs to talk to one simulated warehouse.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TenantCredentials {
     pub tpl_key: String,
     pub client_id: String,

@@ -58,6 +58,7 @@ mod faults;
 mod gateway;
 mod handle;
 mod paging;
+mod persist;
 mod ratelimit;
 mod requests;
 mod routes;

@@ -58,9 +58,9 @@ pub struct SimState {
     pub rate: RateLimit,
     pub log: Vec<LoggedRequest>,
     pub seq: u64,
-    next_user: u64,
-    next_channel: u64,
-    next_token: u64,
+    pub(crate) next_user: u64,
+    pub(crate) next_channel: u64,
+    pub(crate) next_token: u64,
 }
 
 impl SimState {

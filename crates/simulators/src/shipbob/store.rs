@@ -6,15 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dimension {
     pub length: Decimal,
     pub width: Decimal,
     pub height: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     pub id: u64,
     pub sku: String,
@@ -30,7 +31,7 @@ pub struct Variant {
     pub updated_on: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub id: u64,
     pub name: String,
@@ -88,7 +89,7 @@ pub fn sku_key(s: &str) -> String {
 
 /// Ids come from one sequence per server, as from one database, so they are deterministic
 /// for a given sequence of calls and never collide across merchants.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdGen {
     next_product: u64,
     next_variant: u64,
@@ -129,6 +130,18 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// A catalog holding `products`, with its SKU index rebuilt (a restored snapshot).
+    pub fn from_products(products: impl IntoIterator<Item = Product>) -> Self {
+        let mut c = Catalog::default();
+        for p in products {
+            for v in &p.variants {
+                c.skus.insert(sku_key(&v.sku), (p.id, v.id));
+            }
+            c.products.insert(p.id, p);
+        }
+        c
+    }
+
     pub fn variant_count(&self) -> usize {
         self.products.values().map(|p| p.variants.len()).sum()
     }

@@ -1,6 +1,9 @@
 //! Realistic catalogs, deterministic from a seed: titles, vendors, types, tags, options
 //! (sizes, colours, materials), 1..N variants per product, prices with compare-at prices and
-//! costs, weights in every Shopify unit, valid EAN-13 barcodes and unique SKUs.
+//! costs, weights in every Shopify unit, valid EAN-13 barcodes and unique SKUs — unless asked
+//! for SKU collisions ([`GenerateOptions::near_duplicate_skus`],
+//! [`GenerateOptions::exact_duplicate_skus`]), which real catalogs have and which the demo
+//! plants so that the import's duplicate Warnings show.
 
 use rust_decimal::Decimal;
 
@@ -42,6 +45,22 @@ pub struct GenerateOptions {
     pub single_variant_percent: u64,
     /// Most images per product (at least one each when > 0).
     pub max_images: usize,
+    /// When set, a multi-variant product usually gets 2..=this many variants, and only
+    /// `large_percent` of them get up to `max_variants` — the long tail real catalogs have.
+    /// `None`: uniform in 2..=`max_variants`.
+    pub typical_max_variants: Option<usize>,
+    /// Share of multi-variant products (percent) drawn from the whole 2..=`max_variants`
+    /// range when `typical_max_variants` is set.
+    pub large_percent: u64,
+    /// Variants whose SKU is re-spelt as another product's SKU differing only by case or
+    /// surrounding white space ("abc-1", " ABC-1 "): one SKU key, two remote variants.
+    pub near_duplicate_skus: usize,
+    /// Variants whose SKU is set to exactly another product's SKU.
+    pub exact_duplicate_skus: usize,
+    /// Titles name a material that fits the product's family ("Cast Iron Skillet", not
+    /// "Merino Skillet"). Off by default, which keeps the catalogs of earlier seeds as they
+    /// were.
+    pub family_materials: bool,
 }
 
 impl Default for GenerateOptions {
@@ -50,8 +69,67 @@ impl Default for GenerateOptions {
             max_variants: 8,
             single_variant_percent: 50,
             max_images: 3,
+            typical_max_variants: None,
+            large_percent: 0,
+            near_duplicate_skus: 0,
+            exact_duplicate_skus: 0,
+            family_materials: false,
         }
     }
+}
+
+impl GenerateOptions {
+    /// The demo's shop: 1 to 50 variants per product with a long tail (about 3.7 variants
+    /// per product on average, so 300 products make some 1,100 variants), five SKUs that
+    /// differ from another only by case or spaces, and two true duplicates.
+    pub fn demo() -> Self {
+        Self {
+            max_variants: 50,
+            single_variant_percent: 35,
+            max_images: 3,
+            typical_max_variants: Some(6),
+            large_percent: 6,
+            near_duplicate_skus: 5,
+            exact_duplicate_skus: 2,
+            family_materials: true,
+        }
+    }
+}
+
+/// A SKU the generator made collide with an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuCollision {
+    /// The SKU of the first variant (the one an import keeps).
+    pub original: String,
+    /// The SKU as the later variant spells it (equal for a true duplicate).
+    pub duplicate: String,
+    /// Index in the catalog of the product holding the later variant.
+    pub product_index: usize,
+    pub exact: bool,
+}
+
+/// The collisions of a catalog: every variant whose SKU, trimmed and compared without regard
+/// to (ASCII) case, equals an earlier variant's, in catalog order.
+pub fn sku_collisions(catalog: &[SeedProduct]) -> Vec<SkuCollision> {
+    let mut first: std::collections::HashMap<String, String> = Default::default();
+    let mut out = Vec::new();
+    for (pi, p) in catalog.iter().enumerate() {
+        for v in &p.variants {
+            let key = v.sku.trim().to_lowercase();
+            match first.get(&key) {
+                Some(original) => out.push(SkuCollision {
+                    original: original.clone(),
+                    duplicate: v.sku.clone(),
+                    product_index: pi,
+                    exact: *original == v.sku,
+                }),
+                None => {
+                    first.insert(key, v.sku.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 struct Family {
@@ -63,6 +141,9 @@ struct Family {
     /// Weight range in thousandths of the unit, and decimals kept.
     weight_milli: (u64, u64),
     weight_dp: u32,
+    /// What this family's products are made of, for titles that make sense
+    /// ([`GenerateOptions::family_materials`]).
+    made_of: &'static [&'static str],
 }
 
 const SIZES: &[&str] = &["XS", "S", "M", "L", "XL", "XXL"];
@@ -90,6 +171,14 @@ const FAMILIES: &[Family] = &[
         weight_unit: "GRAMS",
         weight_milli: (120_000, 950_000),
         weight_dp: 0,
+        made_of: &[
+            "Cotton",
+            "Merino",
+            "Linen",
+            "Organic Cotton",
+            "Fleece",
+            "Recycled",
+        ],
     },
     Family {
         name: "Footwear",
@@ -99,6 +188,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "POUNDS",
         weight_milli: (900, 4_200),
         weight_dp: 2,
+        made_of: &["Leather", "Suede", "Canvas", "Recycled", "Waterproof"],
     },
     Family {
         name: "Home",
@@ -108,6 +198,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "KILOGRAMS",
         weight_milli: (150, 3_500),
         weight_dp: 3,
+        made_of: &["Ceramic", "Linen", "Stoneware", "Soy Wax", "Wool", "Glass"],
     },
     Family {
         name: "Accessories",
@@ -117,6 +208,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "OUNCES",
         weight_milli: (2_000, 48_000),
         weight_dp: 1,
+        made_of: &["Leather", "Canvas", "Waxed Canvas", "Recycled", "Wool"],
     },
     Family {
         name: "Kitchen",
@@ -126,6 +218,7 @@ const FAMILIES: &[Family] = &[
         weight_unit: "KILOGRAMS",
         weight_milli: (200, 4_000),
         weight_dp: 2,
+        made_of: &["Steel", "Walnut", "Cast Iron", "Maple", "Enamel", "Bamboo"],
     },
 ];
 
@@ -219,16 +312,88 @@ pub fn generate_catalog_with(
     opts: &GenerateOptions,
 ) -> Vec<SeedProduct> {
     let mut rng = Rng(seed ^ 0x5EED_CA7A_1060_0000);
-    (0..n_products)
+    let mut catalog: Vec<SeedProduct> = (0..n_products)
         .map(|i| product(&mut rng, i, opts))
-        .collect()
+        .collect();
+    plant_collisions(&mut catalog, &mut rng, opts);
+    catalog
+}
+
+/// Re-spell some variants' SKUs as earlier products' SKUs. The later variant sits in a
+/// multi-variant product, so that skipping it leaves its product in place, and no SKU takes
+/// part in two collisions. Fewer collisions are planted when the catalog is too small.
+fn plant_collisions(catalog: &mut [SeedProduct], rng: &mut Rng, opts: &GenerateOptions) {
+    let wanted = opts.near_duplicate_skus + opts.exact_duplicate_skus;
+    if wanted == 0 || catalog.len() < 2 {
+        return;
+    }
+    let mut used_products = std::collections::HashSet::new();
+    let mut planted = 0;
+    let mut attempts = 0;
+    while planted < wanted && attempts < wanted * 50 {
+        attempts += 1;
+        // The later product comes from the second half of the catalog, the original from
+        // the first, so that the original is always read first.
+        let half = catalog.len() / 2;
+        let later = rng.range(half.max(1) as u64, catalog.len() as u64 - 1) as usize;
+        let earlier = rng.range(0, half.max(1) as u64 - 1) as usize;
+        if catalog[later].variants.len() < 2
+            || used_products.contains(&later)
+            || used_products.contains(&earlier)
+        {
+            continue;
+        }
+        used_products.insert(later);
+        used_products.insert(earlier);
+        let original = catalog[earlier].variants[0].sku.clone();
+        let vi = rng.range(0, catalog[later].variants.len() as u64 - 1) as usize;
+        let sku = if planted < opts.exact_duplicate_skus {
+            original
+        } else {
+            match planted % 4 {
+                0 => original.to_lowercase(),
+                1 => format!(" {original} "),
+                2 => format!("{} ", original.to_lowercase()),
+                _ => mixed_case(&original),
+            }
+        };
+        catalog[later].variants[vi].sku = sku;
+        planted += 1;
+    }
+}
+
+/// "NWS-00012-BLA" → "Nws-00012-Bla": the capitalisation a person retyping a SKU produces.
+fn mixed_case(sku: &str) -> String {
+    let mut out = String::with_capacity(sku.len());
+    let mut start = true;
+    for c in sku.chars() {
+        if c.is_ascii_alphabetic() {
+            out.push(if start {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            });
+            start = false;
+        } else {
+            out.push(c);
+            start = true;
+        }
+    }
+    out
 }
 
 fn product(rng: &mut Rng, index: usize, opts: &GenerateOptions) -> SeedProduct {
     let fam = rng.pick(FAMILIES);
     let kind = *rng.pick(fam.types);
     let (vendor, prefix) = *rng.pick(VENDORS);
-    let title = format!("{} {} {}", rng.pick(ADJECTIVES), rng.pick(MADE_OF), kind);
+    let adjective = rng.pick(ADJECTIVES);
+    // One draw either way, so that the option changes words, not the rest of the catalog.
+    let material = if opts.family_materials {
+        rng.pick(fam.made_of)
+    } else {
+        rng.pick(MADE_OF)
+    };
+    let title = format!("{adjective} {material} {kind}");
     let handle = format!("{}-{}", handleize(&title), index + 1);
 
     // Variant count, then as many option combinations (first option varies slowest).
@@ -236,7 +401,12 @@ fn product(rng: &mut Rng, index: usize, opts: &GenerateOptions) -> SeedProduct {
     let wanted = if max == 1 || rng.chance(opts.single_variant_percent) {
         1
     } else {
-        rng.range(2, max as u64) as usize
+        match opts.typical_max_variants {
+            Some(typical) if !rng.chance(opts.large_percent) => {
+                rng.range(2, typical.clamp(2, max) as u64) as usize
+            }
+            _ => rng.range(2, max as u64) as usize,
+        }
     };
     let mut option_names: Vec<String> = Vec::new();
     let mut combos: Vec<Vec<String>> = vec![Vec::new()];
@@ -386,11 +556,54 @@ mod tests {
     }
 
     #[test]
+    fn demo_catalog_has_a_long_tail_and_planted_collisions() {
+        let opts = GenerateOptions::demo();
+        let c = generate_catalog_with(300, 1, &opts);
+        assert_eq!(c, generate_catalog_with(300, 1, &opts));
+        let variants: usize = c.iter().map(|p| p.variants.len()).sum();
+        assert!(variants > 1_000, "{variants}");
+        assert!(c.iter().all(|p| (1..=50).contains(&p.variants.len())));
+        assert!(c.iter().any(|p| p.variants.len() > 30));
+        assert!(c.iter().filter(|p| p.variants.len() == 1).count() > 50);
+        let collisions = sku_collisions(&c);
+        assert_eq!(collisions.len(), 7, "{collisions:?}");
+        assert_eq!(collisions.iter().filter(|c| c.exact).count(), 2);
+        for col in collisions.iter().filter(|c| !c.exact) {
+            assert_ne!(col.original, col.duplicate);
+            assert_eq!(col.original.trim(), col.original);
+            assert_eq!(
+                col.original.to_lowercase(),
+                col.duplicate.trim().to_lowercase()
+            );
+        }
+        // The later variant's product keeps other variants, so skipping it keeps the product.
+        for col in &collisions {
+            assert!(c[col.product_index].variants.len() > 1);
+        }
+        // A small catalog still gets its collisions (the end-to-end test runs one).
+        let small = generate_catalog_with(40, 1, &opts);
+        assert_eq!(sku_collisions(&small).len(), 7);
+    }
+
+    #[test]
+    fn default_catalogs_have_unique_skus() {
+        for seed in 0..5 {
+            assert!(sku_collisions(&generate_catalog(200, seed)).is_empty());
+        }
+    }
+
+    #[test]
+    fn mixed_case_keeps_the_key() {
+        assert_eq!(mixed_case("NWS-00012-BLA"), "Nws-00012-Bla");
+    }
+
+    #[test]
     fn big_products_on_request() {
         let opts = GenerateOptions {
             max_variants: 150,
             single_variant_percent: 0,
             max_images: 1,
+            ..GenerateOptions::default()
         };
         let c = generate_catalog_with(20, 1, &opts);
         assert!(c.iter().any(|p| p.variants.len() > 100));

@@ -63,6 +63,7 @@ mod generate;
 mod gql;
 mod http;
 pub mod model;
+mod persist;
 mod product_set;
 mod schema;
 mod search;
@@ -77,7 +78,9 @@ use axum::Router;
 use axum::routing::post;
 
 pub use faults::Faults;
-pub use generate::{GenerateOptions, generate_catalog, generate_catalog_with};
+pub use generate::{
+    GenerateOptions, SkuCollision, generate_catalog, generate_catalog_with, sku_collisions,
+};
 pub use http::{INVALID_TOKEN_BODY, SUPPORTED_VERSIONS};
 pub use model::{Media, Product, ProductOption, Variant, gid, parse_gid};
 pub use seed::{SeedFile, SeedProduct, SeedShop, SeedVariant, SeedWeight, ShopSettings};
@@ -205,6 +208,11 @@ impl ShopHandle {
                 .collect()
         })
         .unwrap_or_else(|| Err(format!("no shop {}", self.domain)))
+    }
+
+    /// The access tokens the shop accepts.
+    pub fn access_tokens(&self) -> Vec<String> {
+        self.with(|s| s.tokens.clone()).unwrap_or_default()
     }
 
     /// Replace the shop's faults.

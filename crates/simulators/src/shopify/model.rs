@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 /// Builds `gid://shopify/{kind}/{id}`.
 pub fn gid(kind: &str, id: u64) -> String {
@@ -32,14 +33,14 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductOption {
     pub id: u64,
     pub name: String,
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Media {
     pub id: u64,
     pub url: String,
@@ -49,7 +50,7 @@ pub struct Media {
 /// Shopify's `WeightUnit` enum value (`GRAMS`, `KILOGRAMS`, `OUNCES`, `POUNDS`).
 pub const WEIGHT_UNITS: [&str; 4] = ["GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     pub id: u64,
     pub inventory_item_id: u64,
@@ -69,7 +70,7 @@ pub struct Variant {
 }
 
 /// What the search index knows about a product, and from when it knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchDoc {
     pub visible_at: DateTime<Utc>,
     pub deleted: bool,
@@ -84,7 +85,7 @@ pub struct SearchDoc {
     pub variants: Vec<(u64, String, DateTime<Utc>)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub id: u64,
     pub title: String,
@@ -151,14 +152,14 @@ impl Product {
 }
 
 /// Deterministic id allocation: every kind counts up from 1001.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IdGen {
-    next: BTreeMap<&'static str, u64>,
+    next: BTreeMap<String, u64>,
 }
 
 impl IdGen {
     pub fn next(&mut self, kind: &'static str) -> u64 {
-        let n = self.next.entry(kind).or_insert(1001);
+        let n = self.next.entry(kind.to_owned()).or_insert(1001);
         let id = *n;
         *n += 1;
         id

@@ -77,6 +77,7 @@ mod faults;
 mod http;
 mod mutate;
 mod params;
+mod persist;
 mod render;
 mod routes;
 mod seed;
@@ -234,6 +235,11 @@ impl StoreHandle {
     }
 
     /// Delete a key, as revoking it in WP Admin does. Returns whether it existed.
+    /// The site's REST API keys.
+    pub fn keys(&self) -> Vec<ApiKey> {
+        self.with_store(|s| s.keys.clone())
+    }
+
     pub fn revoke_key(&self, consumer_key: &str) -> bool {
         self.with_store(|s| {
             let before = s.keys.len();

@@ -36,7 +36,7 @@ pub struct ApiKey {
     pub permissions: KeyPermissions,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PostType {
     Product,
     Variation,
@@ -44,7 +44,7 @@ pub enum PostType {
 
 /// A product attribute stored on a parent product. Only local ("custom") attributes are
 /// modelled: global `pa_*` taxonomies are not.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribute {
     pub name: String,
     pub position: u32,
@@ -55,13 +55,13 @@ pub struct Attribute {
 
 /// A variation's value for one of its parent's variation attributes, keyed by the
 /// sanitized attribute name as WooCommerce stores it (`attribute_{slug}` meta).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariationAttribute {
     pub slug: String,
     pub option: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
     pub id: u64,
     pub key: String,
@@ -70,7 +70,7 @@ pub struct Meta {
 
 /// A `product` or `product_variation` post with its WooCommerce data. Money, weights and
 /// dimensions are kept as the strings WooCommerce stores.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
     pub id: u64,
     pub post_type: PostType,
@@ -157,7 +157,7 @@ impl Post {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub id: u64,
     pub src: String,
@@ -166,7 +166,7 @@ pub struct Attachment {
     pub date: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
     pub id: u64,
     pub name: String,
@@ -223,10 +223,10 @@ pub struct Store {
     pub site: String,
     pub settings: StoreSettings,
     pub keys: Vec<ApiKey>,
-    next_post_id: u64,
-    next_term_id: u64,
-    next_meta_id: u64,
-    key_counter: u64,
+    pub(crate) next_post_id: u64,
+    pub(crate) next_term_id: u64,
+    pub(crate) next_meta_id: u64,
+    pub(crate) key_counter: u64,
     pub posts: BTreeMap<u64, Post>,
     pub attachments: BTreeMap<u64, Attachment>,
     pub categories: Vec<Term>,
