@@ -60,6 +60,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> anyhow::Result<()> {
         run_retention_days: techoms_app::sync_jobs::DEFAULT_RUN_RETENTION_DAYS,
         worker_concurrency: None,
         job_lease_secs: None,
+        csv_import_max_bytes: techoms_app::catalog_csv::DEFAULT_MAX_BYTES,
     };
     crate::telemetry::init(settings.log_format, &settings.log_level)?;
     if common.database_url.is_some() {
