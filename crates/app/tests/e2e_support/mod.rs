@@ -1,0 +1,457 @@
+//! Shared setup of the end-to-end tests: the four channel simulators served in-process on
+//! loopback ports, an account whose channels are created through the app's use cases with
+//! settings and credentials pointing at them (so the engine builds the real connectors through
+//! [`RegistryConnectors`]), and checks of what each store holds against the catalog.
+#![allow(dead_code)]
+
+pub mod compare;
+pub mod seeds;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use techoms_app::channels::{self as app_channels, ChannelInput};
+use techoms_app::engine::ConnectorProvider as _;
+use techoms_app::engine::{
+    self, EngineOptions, RegistryConnectors, RunReport, RunStatus, SyncReport, Trigger,
+};
+use techoms_app::master_source;
+use techoms_app::secrets::SecretKey;
+use techoms_app::{Access, Actor, App};
+use techoms_channels::{Connector, ReadQuery, RemoteProduct};
+use techoms_db::accounts::NewAccount;
+use techoms_db::runs::{Level, MessageFilter, RunMessage};
+use techoms_db::{Db, accounts, organizations, products, runs};
+use techoms_domain::{
+    Channel, Integration, MasterProductSource, MasterSetting, Product, SystemClock,
+};
+use techoms_simulators::extensiv::{ExtensivSim, TenantCredentials};
+use techoms_simulators::shipbob::{Merchant, ShipBobSim};
+use techoms_simulators::shopify::{ShopHandle, ShopSettings, ShopifySim};
+use techoms_simulators::woocommerce::{ApiKey, KeyPermissions, StoreHandle, StoreSettings, WooSim};
+use techoms_simulators::{RunningSim, SimClock};
+
+pub const SHOP_DOMAIN: &str = "e2e-shop.myshopify.com";
+pub const SHOP_TOKEN: &str = "shpat_e2e_0123456789abcdef";
+
+/// Engine waits short enough for tests; everything else as in production.
+pub fn opts() -> EngineOptions {
+    EngineOptions {
+        max_attempts: 4,
+        first_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(2),
+        ..EngineOptions::default()
+    }
+}
+
+/// One Shopify shop.
+pub struct ShopifyStore {
+    pub sim: ShopifySim,
+    pub shop: ShopHandle,
+    pub server: RunningSim,
+}
+
+/// One WooCommerce site.
+pub struct WooStore {
+    pub sim: WooSim,
+    pub store: StoreHandle,
+    pub key: ApiKey,
+    pub server: RunningSim,
+}
+
+/// One ShipBob merchant.
+pub struct ShipBobStore {
+    pub sim: ShipBobSim,
+    pub merchant: Merchant,
+    pub server: RunningSim,
+}
+
+/// One Extensiv customer.
+pub struct ExtensivStore {
+    pub sim: ExtensivSim,
+    pub creds: TenantCredentials,
+    pub server: RunningSim,
+}
+
+/// A simulated store behind a channel.
+pub enum Store {
+    Shopify(ShopifyStore),
+    Woo(WooStore),
+    ShipBob(ShipBobStore),
+    Extensiv(ExtensivStore),
+}
+
+impl Store {
+    /// Start a fresh simulator of `integration` with one empty store, its limits out of the
+    /// way (the tests are about content, not pacing).
+    pub async fn start(integration: Integration) -> Store {
+        match integration {
+            Integration::Shopify => {
+                let sim = ShopifySim::new(SimClock::system());
+                let shop = sim.add_shop(
+                    SHOP_DOMAIN,
+                    SHOP_TOKEN,
+                    ShopSettings {
+                        maximum_available: 1000.0,
+                        restore_rate: 1_000_000.0,
+                        ..ShopSettings::default()
+                    },
+                );
+                let server = sim.start().await.expect("shopify simulator starts");
+                Store::Shopify(ShopifyStore { sim, shop, server })
+            }
+            Integration::WooCommerce => {
+                let sim = WooSim::new(SimClock::system());
+                let store = sim.add_store("shop", StoreSettings::default());
+                let key = store.issue_key(KeyPermissions::ReadWrite);
+                let server = sim.start().await.expect("woocommerce simulator starts");
+                Store::Woo(WooStore {
+                    sim,
+                    store,
+                    key,
+                    server,
+                })
+            }
+            Integration::ShipBob => {
+                let sim = ShipBobSim::new(SimClock::system());
+                sim.set_rate_limit(1_000_000, Duration::from_secs(60));
+                let merchant = sim.add_merchant("E2E merchant");
+                let server = sim.start().await.expect("shipbob simulator starts");
+                Store::ShipBob(ShipBobStore {
+                    sim,
+                    merchant,
+                    server,
+                })
+            }
+            Integration::Extensiv => {
+                let sim = ExtensivSim::new(SimClock::system());
+                let creds = sim.add_tenant();
+                let server = sim.start().await.expect("extensiv simulator starts");
+                Store::Extensiv(ExtensivStore { sim, creds, server })
+            }
+        }
+    }
+
+    /// The channel settings and credentials a merchant would type in to reach this store.
+    pub fn channel_input(&self, name: &str, enabled: bool) -> ChannelInput {
+        let s = |pairs: &[(&str, String)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        };
+        let (integration, settings, credentials) = match self {
+            Store::Shopify(x) => (
+                "shopify",
+                s(&[
+                    ("shop_domain", SHOP_DOMAIN.into()),
+                    ("base_url", x.server.base_url()),
+                    ("timeout_seconds", "10".into()),
+                ]),
+                s(&[("access_token", SHOP_TOKEN.into())]),
+            ),
+            Store::Woo(x) => (
+                "woocommerce",
+                s(&[
+                    ("site_url", x.store.site_url(&x.server)),
+                    ("requests_per_second", "0".into()),
+                    ("timeout_seconds", "10".into()),
+                ]),
+                s(&[
+                    ("consumer_key", x.key.consumer_key.clone()),
+                    ("consumer_secret", x.key.consumer_secret.clone()),
+                ]),
+            ),
+            Store::ShipBob(x) => (
+                "shipbob",
+                s(&[
+                    ("base_url", x.server.base_url()),
+                    ("shipbob_channel_id", x.merchant.channel_id.to_string()),
+                    ("rate_limit_requests", "1000000".into()),
+                    ("timeout_seconds", "10".into()),
+                ]),
+                s(&[("access_token", x.merchant.token.clone())]),
+            ),
+            Store::Extensiv(x) => (
+                "extensiv",
+                s(&[
+                    ("base_url", x.server.base_url()),
+                    ("customer_id", x.creds.customer_id.to_string()),
+                    ("facility_id", x.creds.facility_id.to_string()),
+                    ("user_login_id", x.creds.user_login_id.clone()),
+                    ("requests_per_second", "0".into()),
+                    ("timestamp_slack_hours", "0".into()),
+                    ("timeout_seconds", "10".into()),
+                ]),
+                s(&[
+                    ("client_id", x.creds.client_id.clone()),
+                    ("client_secret", x.creds.client_secret.clone()),
+                    ("tpl_key", x.creds.tpl_key.clone()),
+                ]),
+            ),
+        };
+        ChannelInput {
+            kind: None,
+            integration: Some(integration.into()),
+            name: Some(name.into()),
+            enabled: Some(enabled),
+            settings,
+            credentials,
+        }
+    }
+
+    /// Write requests the store has received so far (whatever their outcome).
+    pub fn writes(&self) -> u64 {
+        match self {
+            Store::Shopify(x) => x.shop.mutation_requests(),
+            Store::Woo(x) => x.store.write_count(),
+            Store::ShipBob(x) => x.sim.write_calls(x.merchant.user_id),
+            Store::Extensiv(x) => x.sim.stats().item_writes,
+        }
+    }
+
+    /// Every request the store has received (reads included).
+    pub fn requests(&self) -> usize {
+        match self {
+            Store::Shopify(x) => x.shop.requests().len(),
+            Store::Woo(x) => x.store.log().len(),
+            Store::ShipBob(x) => x.sim.requests().len(),
+            Store::Extensiv(x) => x.sim.requests().len(),
+        }
+    }
+
+    /// How many records of the store carry exactly this SKU, read from the store's own
+    /// state (not through a connector).
+    pub fn count_sku(&self, sku: &str) -> usize {
+        match self {
+            Store::Shopify(x) => x.shop.variants_with_sku(sku).len(),
+            Store::Woo(x) => x.store.posts_with_sku(sku).len(),
+            Store::ShipBob(x) => x
+                .sim
+                .products(x.merchant.user_id)
+                .iter()
+                .flat_map(|p| p["variants"].as_array().cloned().unwrap_or_default())
+                .filter(|v| v["sku"].as_str().is_some_and(|s| s.trim() == sku.trim()))
+                .count(),
+            Store::Extensiv(x) => x.sim.count_sku(x.creds.customer_id, sku),
+        }
+    }
+
+    pub fn shopify(&self) -> &ShopifyStore {
+        match self {
+            Store::Shopify(x) => x,
+            _ => panic!("not a Shopify store"),
+        }
+    }
+
+    pub fn woo(&self) -> &WooStore {
+        match self {
+            Store::Woo(x) => x,
+            _ => panic!("not a WooCommerce store"),
+        }
+    }
+
+    pub fn shipbob(&self) -> &ShipBobStore {
+        match self {
+            Store::ShipBob(x) => x,
+            _ => panic!("not a ShipBob store"),
+        }
+    }
+
+    pub fn extensiv(&self) -> &ExtensivStore {
+        match self {
+            Store::Extensiv(x) => x,
+            _ => panic!("not an Extensiv store"),
+        }
+    }
+}
+
+/// A channel to make: name, integration, enabled.
+pub type Spec<'a> = (&'a str, Integration, bool);
+
+/// An account on one database, its channels backed by simulators.
+pub struct E2e {
+    pub app: App,
+    pub access: Access,
+    pub provider: RegistryConnectors,
+    pub channels: BTreeMap<String, Channel>,
+    pub stores: BTreeMap<String, Store>,
+}
+
+impl E2e {
+    pub async fn new(db: Db, specs: &[Spec<'_>]) -> E2e {
+        let app = App::new(db.clone(), Arc::new(SystemClock), SecretKey::generate());
+        let now = app.clock.now();
+        let org = organizations::create(&db, &format!("E2E {}", uuid::Uuid::now_v7()), now)
+            .await
+            .unwrap();
+        let account = accounts::create(&db, org.id, &NewAccount::named("E2E"), now)
+            .await
+            .unwrap();
+        let access = Access::new(Actor::Cli, account);
+        let mut e = E2e {
+            app,
+            access,
+            provider: RegistryConnectors::new(reqwest::Client::new()),
+            channels: BTreeMap::new(),
+            stores: BTreeMap::new(),
+        };
+        for (name, integration, enabled) in specs {
+            let store = Store::start(*integration).await;
+            let ch = app_channels::create(&e.app, &e.access, &store.channel_input(name, *enabled))
+                .await
+                .unwrap_or_else(|err| panic!("channel {name} is refused: {err:?}"));
+            e.channels.insert((*name).to_owned(), ch);
+            e.stores.insert((*name).to_owned(), store);
+        }
+        e
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.app.db
+    }
+
+    pub fn ch(&self, name: &str) -> &Channel {
+        &self.channels[name]
+    }
+
+    pub fn store(&self, name: &str) -> &Store {
+        &self.stores[name]
+    }
+
+    /// Re-read the account (its master setting) after a change.
+    pub async fn refresh(&mut self) {
+        self.access.account = accounts::get(self.db(), self.access.account.id)
+            .await
+            .unwrap();
+    }
+
+    /// Set the Master Product Source through the use case, confirming on a live account.
+    pub async fn set_master(&mut self, source: MasterProductSource, channel: Option<&str>) {
+        let to = MasterSetting {
+            source,
+            channel_id: channel.map(|c| self.ch(c).id),
+        };
+        master_source::change(&self.app, &self.access, to, true)
+            .await
+            .unwrap();
+        self.refresh().await;
+    }
+
+    pub async fn sync(&self, full: bool) -> SyncReport {
+        engine::sync_account(
+            &self.app,
+            &self.provider,
+            self.access.account.id,
+            Trigger::Manual,
+            full,
+            &opts(),
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn messages(&self, report: &RunReport, level: Option<Level>) -> Vec<RunMessage> {
+        runs::messages(
+            self.db(),
+            self.access.account.id,
+            report.run.id,
+            &MessageFilter {
+                levels: level.into_iter().collect(),
+                after_seq: None,
+                limit: 1000,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The whole catalog.
+    pub async fn catalog(&self) -> Vec<Product> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = products::page_after(self.db(), self.access.account.id, after, 100)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else {
+                return out;
+            };
+            after = Some(last.id);
+            out.extend(page);
+        }
+    }
+
+    /// The connector of a channel, built as the engine builds it.
+    pub async fn connector(&self, name: &str) -> Arc<dyn Connector> {
+        self.provider
+            .connector(&self.app, self.ch(name))
+            .await
+            .unwrap_or_else(|e| panic!("connector of {name}: {e}"))
+    }
+
+    /// Everything a store holds, read through its connector (a full read).
+    pub async fn read_store(&self, name: &str) -> Vec<RemoteProduct> {
+        let conn = self.connector(name).await;
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = conn
+                .read_products(&ReadQuery::default(), cursor)
+                .await
+                .unwrap_or_else(|e| panic!("reading {name}: {e}"));
+            out.extend(page.products);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return out,
+            }
+        }
+    }
+
+    /// Assert that the store behind `name` holds exactly the catalog: every SKU once (in the
+    /// store's own state and through its connector), and every field the connector maps equal
+    /// to the catalog's, within the precision the connector states.
+    pub async fn assert_holds_catalog(&self, name: &str) {
+        let catalog = self.catalog().await;
+        let remote = self.read_store(name).await;
+        let store = self.store(name);
+        for p in &catalog {
+            for v in &p.variants {
+                assert_eq!(
+                    store.count_sku(v.sku.as_str()),
+                    1,
+                    "{name} holds SKU {:?} {} times",
+                    v.sku.as_str(),
+                    store.count_sku(v.sku.as_str())
+                );
+            }
+        }
+        let diffs = compare::diff(self.ch(name).integration, &catalog, &remote);
+        assert!(
+            diffs.is_empty(),
+            "{name} differs from the catalog:\n{}",
+            diffs.join("\n")
+        );
+    }
+}
+
+pub fn assert_ok(r: &RunReport) {
+    assert_eq!(
+        r.run.status,
+        RunStatus::Succeeded,
+        "run {:?} on channel {} ended {:?}: {:?}",
+        r.run.job_kind,
+        r.run.channel_id,
+        r.run.status,
+        r.fatal
+    );
+}
+
+/// Messages of a run as plain text, for assertion failures.
+pub fn texts(msgs: &[RunMessage]) -> Vec<String> {
+    msgs.iter()
+        .map(|m| format!("{:?} {:?}: {}", m.level, m.sku, m.message))
+        .collect()
+}
