@@ -112,12 +112,26 @@ db_test!(shopify_master_to_woocommerce, async |db: Db| {
         "WooCommerce was written again"
     );
 
-    // Edits at Shopify (a single product's price, one variant of the big product) reach
-    // WooCommerce with an incremental sync, and nothing else is rewritten.
+    // Edits at Shopify reach WooCommerce with incremental syncs, and nothing else is
+    // rewritten: first a single product's price (which moves the import watermark past the
+    // seeded catalog), then one variant of the big product, read through the changed-since
+    // filter.
     assert_eq!(
         shop.edit_variant_by_sku("MUG-2", true, |v| v.price = dec("99.99")),
         1
     );
+    let third = e.sync(false).await;
+    let imp = third.import.as_ref().unwrap();
+    assert_ok(imp);
+    assert_eq!(imp.run.counts.updated, 1, "{:?}", imp.run.counts);
+    assert_ok(&third.exports[0]);
+    assert_eq!(third.exports[0].run.counts.updated, 1);
+    assert_eq!(catalog_price(&e, "MUG-2").await, Some(dec("99.99")));
+    e.assert_holds_catalog("Woo").await;
+    assert_eq!(e.store("Woo").writes() - woo_writes, 1);
+
+    let woo_writes = e.store("Woo").writes();
+    e.tick();
     assert_eq!(
         shop.edit_variant_by_sku("BT-03-04", true, |v| {
             v.price = dec("77.70");
@@ -125,20 +139,22 @@ db_test!(shopify_master_to_woocommerce, async |db: Db| {
         }),
         1
     );
-    let third = e.sync(false).await;
-    let imp = third.import.as_ref().unwrap();
+    let fourth = e.sync(false).await;
+    let imp = fourth.import.as_ref().unwrap();
     assert_ok(imp);
-    assert_eq!(imp.run.counts.updated, 2, "{:?}", imp.run.counts);
-    assert_ok(&third.exports[0]);
-    assert_eq!(third.exports[0].run.counts.updated, 2);
-    assert_eq!(catalog_price(&e, "MUG-2").await, Some(dec("99.99")));
+    assert_eq!(imp.run.counts.updated, 1, "{:?}", imp.run.counts);
+    // The read covers the products changed since the watermark (minus the overlap): the big
+    // product and MUG-2, not the whole catalog.
+    assert!(
+        imp.considered <= (seeds::BIG_SIZES * seeds::BIG_COLORS + 1) as u64,
+        "an incremental read returned the whole catalog ({} variants)",
+        imp.considered
+    );
+    assert_ok(&fourth.exports[0]);
+    assert_eq!(fourth.exports[0].run.counts.updated, 1);
     assert_eq!(catalog_price(&e, "BT-03-04").await, Some(dec("77.70")));
     e.assert_holds_catalog("Woo").await;
-    let writes = e.store("Woo").writes() - woo_writes;
-    assert!(
-        (1..=2).contains(&writes),
-        "{writes} write requests for two changed variants"
-    );
+    assert_eq!(e.store("Woo").writes() - woo_writes, 1);
     assert_eq!(e.store("Shopify").writes(), 0);
 });
 
@@ -197,8 +213,22 @@ db_test!(woocommerce_master_to_shopify, async |db: Db| {
         "Shopify was written again"
     );
 
-    // A variation-only change (WooCommerce does not touch the parent's date) and a simple
-    // product's price both reach Shopify with an incremental sync.
+    // A simple product's price reaches Shopify with an incremental sync (and moves the import
+    // watermark past the seeded catalog); then a variation-only change, which WooCommerce
+    // does not reflect in the parent's date, is still found by the changed-since read.
+    let mug = store.posts_with_sku("MUG-2");
+    store
+        .edit_fields(mug[0].id, true, &json!({"regular_price": "99.99"}))
+        .unwrap();
+    let third = e.sync(false).await;
+    let imp = third.import.as_ref().unwrap();
+    assert_ok(imp);
+    assert_eq!(imp.run.counts.updated, 1, "{:?}", imp.run.counts);
+    assert_ok(&third.exports[0]);
+    assert_eq!(third.exports[0].run.counts.updated, 1);
+    assert_eq!(catalog_price(&e, "MUG-2").await, Some(dec("99.99")));
+
+    e.tick();
     let var = store.posts_with_sku("BT-03-04");
     assert_eq!(var.len(), 1);
     store
@@ -208,17 +238,18 @@ db_test!(woocommerce_master_to_shopify, async |db: Db| {
             &json!({"regular_price": "66.60", "sale_price": ""}),
         )
         .unwrap();
-    let mug = store.posts_with_sku("MUG-2");
-    store
-        .edit_fields(mug[0].id, true, &json!({"regular_price": "99.99"}))
-        .unwrap();
-    let third = e.sync(false).await;
-    let imp = third.import.as_ref().unwrap();
+    let fourth = e.sync(false).await;
+    let imp = fourth.import.as_ref().unwrap();
     assert_ok(imp);
-    assert_eq!(imp.run.counts.updated, 2, "{:?}", imp.run.counts);
-    assert_ok(&third.exports[0]);
+    assert_eq!(imp.run.counts.updated, 1, "{:?}", imp.run.counts);
+    assert!(
+        imp.considered <= (seeds::BIG_SIZES * seeds::BIG_COLORS + 1) as u64,
+        "an incremental read returned the whole catalog ({} variants)",
+        imp.considered
+    );
+    assert_ok(&fourth.exports[0]);
+    assert_eq!(fourth.exports[0].run.counts.updated, 1);
     assert_eq!(catalog_price(&e, "BT-03-04").await, Some(dec("66.60")));
-    assert_eq!(catalog_price(&e, "MUG-2").await, Some(dec("99.99")));
     e.assert_holds_catalog("Shopify").await;
     assert!(e.store("Shopify").writes() > shop_writes);
     assert_eq!(e.store("Woo").writes(), 0);

@@ -270,8 +270,8 @@ pub fn shipbob_catalog() -> Vec<Value> {
             json!({
                 "sku": format!("COF-{}", s.to_uppercase()),
                 "name": format!("House Coffee - {s}"),
-                "weight": format!("{}.{:03}", 8 + 10 * i, 125 + i),
-                "dimension": {"length": 6.125, "width": 4.5, "height": format!("2.{}", 25 + i)},
+                "weight": number(&format!("{}.{:03}", 8 + 10 * i, 125 + i)),
+                "dimension": {"length": 6.125, "width": 4.5, "height": number(&format!("2.{}", 25 + i))},
                 "barcodes": [{"value": barcode(800 + i)}],
             })
         })
@@ -284,13 +284,18 @@ pub fn shipbob_catalog() -> Vec<Value> {
             "variants": [{
                 "sku": mug_sku(i),
                 "name": format!("Mug {i}"),
-                "weight": format!("12.{:04}", 3457 + i),
-                "dimension": {"length": "4.75", "width": "3.2", "height": format!("{}.5", 4 + i)},
+                "weight": number(&format!("12.{:04}", 3457 + i)),
+                "dimension": {"length": 4.75, "width": 3.2, "height": number(&format!("{}.5", 4 + i))},
                 "barcodes": [{"value": barcode(900 + i)}],
             }]
         }));
     }
     out
+}
+
+/// A JSON number written as `text` (ShipBob takes numbers, not numeric strings).
+fn number(text: &str) -> Value {
+    Value::Number(serde_json::Number::from_f64(text.parse().unwrap()).unwrap())
 }
 
 /// SKUs of [`shipbob_catalog`].
