@@ -12,6 +12,7 @@ use e2e_support::*;
 use rust_decimal::Decimal;
 use serde_json::json;
 use techoms_db::Db;
+use techoms_app::engine::RunStatus;
 use techoms_db::runs::Level;
 use techoms_domain::{Integration, MasterProductSource, SkuKey};
 use techoms_testkit::db_test;
@@ -290,7 +291,14 @@ db_test!(disabled_channel_and_one_refused_item, async |db: Db| {
     );
     let exp = &report.exports[0];
     assert_eq!(exp.run.channel_id, e.ch("Woo").id);
+    assert_eq!(exp.run.status, RunStatus::PartiallySucceeded);
     assert_eq!(exp.run.counts.failed, 1, "{:?}", exp.run.counts);
+    assert_eq!(
+        exp.run.counts.created,
+        seeds::catalog_skus().len() as i64 - 1,
+        "{:?}",
+        exp.run.counts
+    );
     let errors = e.messages(exp, Some(Level::Error)).await;
     assert_eq!(errors.len(), 1, "{:#?}", texts(&errors));
     assert!(

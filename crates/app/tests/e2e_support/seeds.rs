@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use techoms_app::catalog::{ProductInput, VariantInput};
 use techoms_simulators::shopify::{SeedProduct, SeedVariant, SeedWeight};
 use techoms_simulators::woocommerce::{
     SeedAttribute, SeedDimensions, SeedProduct as WooProduct, SeedVariation,
@@ -305,4 +306,104 @@ pub fn shipbob_skus() -> Vec<String> {
         .to_vec();
     out.extend((0..SINGLES).map(mug_sku));
     out
+}
+
+// ---------------------------------------------------------------------------------------
+// techOMS (the catalog typed in, grams and millimetres)
+
+fn catalog_variant(sku: String, values: Vec<String>, n: usize) -> VariantInput {
+    VariantInput {
+        sku: Some(sku),
+        option_values: values,
+        barcode: Some(barcode(n)),
+        price: Some(Decimal::new(1500 + n as i64, 2).to_string()),
+        compare_at_price: (n % 4 == 0).then(|| Decimal::new(2500 + n as i64, 2).to_string()),
+        cost: Some(Decimal::new(600 + n as i64, 2).to_string()),
+        weight_g: Some(format!("{}.5", 200 + n)),
+        length_mm: Some(format!("{}.25", 300 + n)),
+        width_mm: Some("210".into()),
+        height_mm: Some("12.7".into()),
+        status: None,
+    }
+}
+
+fn catalog_product(title: &str, options: &[&str], variants: Vec<VariantInput>) -> ProductInput {
+    ProductInput {
+        title: Some(title.into()),
+        description_html: format!("<p>{title}: made to last.</p>"),
+        vendor: "Acme".into(),
+        product_type: "Apparel".into(),
+        tags: vec!["e2e".into()],
+        status: Some("active".into()),
+        options: options.iter().map(|s| (*s).into()).collect(),
+        images: Vec::new(),
+        variants,
+    }
+}
+
+/// The canonical catalog as typed into techOMS.
+pub fn techoms_catalog() -> Vec<ProductInput> {
+    let mut big = Vec::new();
+    for s in 0..BIG_SIZES {
+        for c in 0..BIG_COLORS {
+            big.push(catalog_variant(
+                big_sku(s, c),
+                vec![size(s), color(c)],
+                s * BIG_COLORS + c,
+            ));
+        }
+    }
+    let mut out = vec![catalog_product("Big Tee", &["Size", "Colour"], big)];
+    out.push(catalog_product(
+        "Hoodie",
+        &["Size"],
+        ["S", "M", "L"]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| catalog_variant(format!("HD-{s}"), vec![(*s).into()], 500 + i))
+            .collect(),
+    ));
+    for i in 0..SINGLES {
+        out.push(catalog_product(
+            &format!("Mug {i}"),
+            &[],
+            vec![catalog_variant(mug_sku(i), vec![], 600 + i)],
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Extensiv (flat items, pounds and inches)
+
+/// Items as the API shapes them: the mugs and the hoodie sizes, each its own item.
+pub fn extensiv_items() -> Vec<Value> {
+    let mut skus: Vec<String> = (0..SINGLES).map(mug_sku).collect();
+    skus.extend(["HD-S", "HD-M", "HD-L"].map(String::from));
+    skus.iter()
+        .enumerate()
+        .map(|(i, sku)| {
+            json!({
+                "sku": sku,
+                "description": format!("Item {sku}"),
+                "description2": "Plain & simple",
+                "upc": barcode(1000 + i),
+                "price": number(&format!("{}.25", 10 + i)),
+                "cost": number(&format!("{}.5", 3 + i)),
+                "options": {"packageUnit": {"imperial": {
+                    "length": number(&format!("{}.125", 4 + i)),
+                    "width": 3.5,
+                    "height": 2.0625,
+                    "weight": number(&format!("0.{:04}", 7813 + i)),
+                }}},
+            })
+        })
+        .collect()
+}
+
+/// SKUs of [`extensiv_items`].
+pub fn extensiv_skus() -> Vec<String> {
+    let mut skus: Vec<String> = (0..SINGLES).map(mug_sku).collect();
+    skus.extend(["HD-S", "HD-M", "HD-L"].map(String::from));
+    skus
 }
