@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 
 use e2e_support::*;
 use techoms_app::catalog;
+use techoms_app::engine::RunStatus;
 use techoms_db::Db;
+use techoms_db::runs::Level;
 use techoms_domain::{Integration, MasterProductSource, SkuKey};
 use techoms_testkit::db_test;
 
@@ -47,6 +49,19 @@ async fn check_source(db: Db, source: MasterProductSource, master: Option<&str>)
         Some(other) => panic!("no seed for {other}"),
     };
     e.set_master(source, master).await;
+    // Every other store already holds MUG-5, spelled its own way: it is adopted, not copied.
+    // (At Shopify only by case: whether its search index ignores surrounding spaces in a SKU
+    // is not documented.)
+    for (name, _, _) in ALL {
+        if Some(*name) != master {
+            let spelling = if *name == "Shopify" {
+                "mug-5"
+            } else {
+                " mug-5"
+            };
+            e.store(name).preexisting("Old mug", spelling);
+        }
+    }
 
     let report = e.sync(false).await;
     match master {
@@ -83,7 +98,11 @@ async fn check_source(db: Db, source: MasterProductSource, master: Option<&str>)
     if let Some(m) = master {
         assert_eq!(e.store(m).writes(), 0, "the master {m} received writes");
     }
-    assert_eq!(e.store("Old Woo").requests(), 0, "the disabled channel was called");
+    assert_eq!(
+        e.store("Old Woo").requests(),
+        0,
+        "the disabled channel was called"
+    );
 
     // A second sync of an unchanged catalog writes nothing anywhere.
     let before: Vec<u64> = ALL.iter().map(|(c, _, _)| e.store(c).writes()).collect();
@@ -115,6 +134,82 @@ db_test!(
 db_test!(
     fulfillment_channel_source_reaches_every_other_store,
     async |db: Db| {
-        check_source(db, MasterProductSource::FulfillmentChannel, Some("Extensiv")).await;
+        check_source(
+            db,
+            MasterProductSource::FulfillmentChannel,
+            Some("Extensiv"),
+        )
+        .await;
     }
 );
+
+// Issue #6 on every store: each refuses one item; the others land, the run is partially
+// succeeded, and its Error carries the store's own text.
+db_test!(each_store_refusing_one_item, async |db: Db| {
+    let mut e = E2e::new(db, &ALL[..4]).await;
+    for p in seeds::techoms_catalog() {
+        catalog::create(&e.app, &e.access, &p).await.unwrap();
+    }
+    e.set_master(MasterProductSource::Techoms, None).await;
+    let refusals = [
+        (
+            "Shopify",
+            "MUG-1",
+            "SKU MUG-1 is blocked (simulated Shopify)",
+        ),
+        (
+            "Woo",
+            "MUG-2",
+            "SKU MUG-2 is blocked (simulated WooCommerce)",
+        ),
+        (
+            "ShipBob",
+            "MUG-3",
+            "SKU MUG-3 is blocked (simulated ShipBob)",
+        ),
+        (
+            "Extensiv",
+            "MUG-4",
+            "SKU MUG-4 is blocked (simulated Extensiv)",
+        ),
+    ];
+    for (store, sku, message) in refusals {
+        match e.store(store) {
+            Store::Shopify(x) => x.shop.refuse_sku(sku, message),
+            Store::Woo(x) => x.store.add_bad_item(sku, "product_invalid_sku", message),
+            Store::ShipBob(x) => x.sim.refuse_sku(x.merchant.user_id, sku, message),
+            Store::Extensiv(x) => x.sim.reject_sku(x.creds.customer_id, sku, message),
+        }
+    }
+    let report = e.sync(false).await;
+    assert_eq!(report.exports.len(), 4);
+    for (store, sku, message) in refusals {
+        let r = report
+            .exports
+            .iter()
+            .find(|r| r.run.channel_id == e.ch(store).id)
+            .unwrap();
+        assert_eq!(
+            r.run.status,
+            RunStatus::PartiallySucceeded,
+            "{store}: {:?}",
+            r.fatal
+        );
+        assert_eq!(r.run.counts.failed, 1, "{store}: {:?}", r.run.counts);
+        let errors = e.messages(r, Some(Level::Error)).await;
+        assert_eq!(errors.len(), 1, "{store}: {:#?}", texts(&errors));
+        assert!(
+            errors[0].message.contains(message) && errors[0].sku.as_deref() == Some(sku),
+            "{store}: {:#?}",
+            texts(&errors)
+        );
+        for other in seeds::catalog_skus() {
+            let want = usize::from(other != sku);
+            assert_eq!(
+                e.store(store).count_sku(&other),
+                want,
+                "{store} holds {other} {want}×"
+            );
+        }
+    }
+});

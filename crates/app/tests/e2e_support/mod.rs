@@ -27,6 +27,7 @@ use techoms_db::runs::{Level, MessageFilter, RunMessage};
 use techoms_db::{Db, accounts, organizations, products, runs};
 use techoms_domain::{
     Channel, Clock as _, Integration, ManualClock, MasterProductSource, MasterSetting, Product,
+    SkuKey,
 };
 use techoms_simulators::extensiv::{ExtensivSim, TenantCredentials};
 use techoms_simulators::shipbob::{Merchant, ShipBobSim};
@@ -231,20 +232,97 @@ impl Store {
         }
     }
 
-    /// How many records of the store carry exactly this SKU, read from the store's own
-    /// state (not through a connector).
+    /// How many records of the store hold this SKU, read from the store's own state (not
+    /// through a connector) and compared by techOMS's SKU key (trimmed, case-folded), so that
+    /// "ABC-1" and " abc-1 " count as the same SKU held twice.
     pub fn count_sku(&self, sku: &str) -> usize {
+        let key = SkuKey::of(sku);
+        let same = |s: &str| SkuKey::of(s) == key;
         match self {
-            Store::Shopify(x) => x.shop.variants_with_sku(sku).len(),
-            Store::Woo(x) => x.store.posts_with_sku(sku).len(),
+            Store::Shopify(x) => x
+                .shop
+                .products()
+                .iter()
+                .flat_map(|p| p.variants.iter())
+                .filter(|v| same(&v.sku))
+                .count(),
+            Store::Woo(x) => x
+                .store
+                .posts()
+                .iter()
+                .filter(|p| !p.is_trashed() && same(&p.sku))
+                .count(),
             Store::ShipBob(x) => x
                 .sim
                 .products(x.merchant.user_id)
                 .iter()
                 .flat_map(|p| p["variants"].as_array().cloned().unwrap_or_default())
-                .filter(|v| v["sku"].as_str().is_some_and(|s| s.trim() == sku.trim()))
+                .filter(|v| v["sku"].as_str().is_some_and(same))
                 .count(),
-            Store::Extensiv(x) => x.sim.count_sku(x.creds.customer_id, sku),
+            Store::Extensiv(x) => x
+                .sim
+                .items(x.creds.customer_id)
+                .iter()
+                .filter(|i| i["sku"].as_str().is_some_and(same))
+                .count(),
+        }
+    }
+
+    /// Put a product holding `sku` in the store as its merchant would have, before techOMS
+    /// ever synced it.
+    pub fn preexisting(&self, title: &str, sku: &str) {
+        match self {
+            Store::Shopify(x) => {
+                x.shop
+                    .seed(&[techoms_simulators::shopify::SeedProduct {
+                        title: title.into(),
+                        handle: None,
+                        description_html: String::new(),
+                        vendor: String::new(),
+                        product_type: String::new(),
+                        tags: Vec::new(),
+                        status: "ACTIVE".into(),
+                        options: Vec::new(),
+                        images: Vec::new(),
+                        variants: vec![techoms_simulators::shopify::SeedVariant {
+                            sku: sku.into(),
+                            option_values: Vec::new(),
+                            barcode: None,
+                            price: rust_decimal::Decimal::ONE,
+                            compare_at_price: None,
+                            cost: None,
+                            weight: None,
+                        }],
+                    }])
+                    .unwrap();
+            }
+            Store::Woo(x) => {
+                x.store
+                    .insert(&techoms_simulators::woocommerce::SeedProduct {
+                        name: title.into(),
+                        sku: sku.into(),
+                        regular_price: "1".into(),
+                        ..Default::default()
+                    })
+                    .unwrap();
+            }
+            Store::ShipBob(x) => {
+                x.sim
+                    .create_product(
+                        x.merchant.user_id,
+                        &serde_json::json!({"name": title, "type_id": 1,
+                            "variants": [{"sku": sku, "name": title}]}),
+                    )
+                    .unwrap();
+            }
+            Store::Extensiv(x) => {
+                x.sim
+                    .insert_item(
+                        x.creds.customer_id,
+                        serde_json::json!({"sku": sku, "description": title}),
+                    )
+                    .unwrap();
+            }
         }
     }
 
