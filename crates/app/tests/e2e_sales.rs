@@ -306,10 +306,14 @@ db_test!(disabled_channel_and_one_refused_item, async |db: Db| {
         "{:#?}",
         texts(&errors)
     );
-    let woo = e.store("Woo");
+    let counts = e.store("Woo").sku_counts();
     for sku in seeds::catalog_skus() {
         let want = usize::from(sku != "HD-M");
-        assert_eq!(woo.count_sku(&sku), want, "WooCommerce holds {sku} {want}×");
+        assert_eq!(
+            count_in(&counts, &sku),
+            want,
+            "WooCommerce holds {sku} {want}×"
+        );
     }
     assert_eq!(
         e.store("Old Woo").requests(),

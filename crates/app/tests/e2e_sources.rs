@@ -6,6 +6,7 @@
 mod e2e_support;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use e2e_support::*;
 use techoms_app::catalog;
@@ -13,6 +14,7 @@ use techoms_app::engine::RunStatus;
 use techoms_db::Db;
 use techoms_db::runs::Level;
 use techoms_domain::{Integration, MasterProductSource, SkuKey};
+use techoms_simulators::woocommerce::{Fault, FaultScope};
 use techoms_testkit::db_test;
 
 const ALL: &[Spec<'static>] = &[
@@ -203,13 +205,53 @@ db_test!(each_store_refusing_one_item, async |db: Db| {
             "{store}: {:#?}",
             texts(&errors)
         );
+        let counts = e.store(store).sku_counts();
         for other in seeds::catalog_skus() {
             let want = usize::from(other != sku);
             assert_eq!(
-                e.store(store).count_sku(&other),
+                count_in(&counts, &other),
                 want,
                 "{store} holds {other} {want}×"
             );
         }
+    }
+});
+
+// A write that every store commits but answers too late (the client times out) is retried
+// without creating anything twice.
+db_test!(ambiguous_writes_create_no_duplicates, async |db: Db| {
+    let mut e = E2e::with_timeout(db, &ALL[..4], 1).await;
+    for p in seeds::techoms_catalog() {
+        catalog::create(&e.app, &e.access, &p).await.unwrap();
+    }
+    e.set_master(MasterProductSource::Techoms, None).await;
+    let stall = Duration::from_millis(1500);
+    for (name, _, _) in &ALL[..4] {
+        match e.store(name) {
+            Store::Shopify(x) => x.shop.inject_timeout_after_commit(1, stall),
+            Store::Woo(x) => x.store.push_fault(
+                FaultScope::Writes,
+                Fault::TimeoutAfterCommit {
+                    stall_ms: stall.as_millis() as u64,
+                },
+                1,
+            ),
+            Store::ShipBob(x) => x.sim.stall_next_writes(x.merchant.user_id, stall, 1),
+            Store::Extensiv(x) => x.sim.timeout_after_commit(x.creds.customer_id, 1, stall),
+        }
+    }
+    let report = e.sync(false).await;
+    for r in &report.exports {
+        assert_ok(r);
+    }
+    assert_eq!(e.store("Woo").woo().store.pending_faults(), 0);
+    for (name, _, _) in &ALL[..4] {
+        e.assert_holds_catalog(name).await;
+    }
+    // And a second sync finds nothing left to do.
+    let again = e.sync(false).await;
+    for r in &again.exports {
+        assert_ok(r);
+        assert!(!r.changed(), "{:?}", r.run.counts);
     }
 });

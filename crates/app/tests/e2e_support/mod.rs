@@ -145,7 +145,8 @@ impl Store {
     }
 
     /// The channel settings and credentials a merchant would type in to reach this store.
-    pub fn channel_input(&self, name: &str, enabled: bool) -> ChannelInput {
+    /// `timeout` is the channel's request timeout in seconds.
+    pub fn channel_input(&self, name: &str, enabled: bool, timeout: u32) -> ChannelInput {
         let s = |pairs: &[(&str, String)]| -> BTreeMap<String, String> {
             pairs
                 .iter()
@@ -158,7 +159,7 @@ impl Store {
                 s(&[
                     ("shop_domain", SHOP_DOMAIN.into()),
                     ("base_url", x.server.base_url()),
-                    ("timeout_seconds", "10".into()),
+                    ("timeout_seconds", timeout.to_string()),
                 ]),
                 s(&[("access_token", SHOP_TOKEN.into())]),
             ),
@@ -167,7 +168,7 @@ impl Store {
                 s(&[
                     ("site_url", x.store.site_url(&x.server)),
                     ("requests_per_second", "0".into()),
-                    ("timeout_seconds", "10".into()),
+                    ("timeout_seconds", timeout.to_string()),
                 ]),
                 s(&[
                     ("consumer_key", x.key.consumer_key.clone()),
@@ -180,7 +181,7 @@ impl Store {
                     ("base_url", x.server.base_url()),
                     ("shipbob_channel_id", x.merchant.channel_id.to_string()),
                     ("rate_limit_requests", "100000".into()),
-                    ("timeout_seconds", "10".into()),
+                    ("timeout_seconds", timeout.to_string()),
                 ]),
                 s(&[("access_token", x.merchant.token.clone())]),
             ),
@@ -193,7 +194,7 @@ impl Store {
                     ("user_login_id", x.creds.user_login_id.clone()),
                     ("requests_per_second", "0".into()),
                     ("timestamp_slack_hours", "0".into()),
-                    ("timeout_seconds", "10".into()),
+                    ("timeout_seconds", timeout.to_string()),
                 ]),
                 s(&[
                     ("client_id", x.creds.client_id.clone()),
@@ -232,40 +233,54 @@ impl Store {
         }
     }
 
-    /// How many records of the store hold this SKU, read from the store's own state (not
-    /// through a connector) and compared by techOMS's SKU key (trimmed, case-folded), so that
+    /// How many records of the store hold each SKU key, read from the store's own state (not
+    /// through a connector) and keyed as techOMS keys SKUs (trimmed, case-folded), so that
     /// "ABC-1" and " abc-1 " count as the same SKU held twice.
-    pub fn count_sku(&self, sku: &str) -> usize {
-        let key = SkuKey::of(sku);
-        let same = |s: &str| SkuKey::of(s) == key;
-        match self {
+    pub fn sku_counts(&self) -> BTreeMap<String, usize> {
+        let skus: Vec<String> = match self {
             Store::Shopify(x) => x
                 .shop
                 .products()
-                .iter()
-                .flat_map(|p| p.variants.iter())
-                .filter(|v| same(&v.sku))
-                .count(),
+                .into_iter()
+                .flat_map(|p| p.variants.into_iter().map(|v| v.sku))
+                .collect(),
             Store::Woo(x) => x
                 .store
                 .posts()
-                .iter()
-                .filter(|p| !p.is_trashed() && same(&p.sku))
-                .count(),
+                .into_iter()
+                .filter(|p| !p.is_trashed())
+                .map(|p| p.sku)
+                .collect(),
             Store::ShipBob(x) => x
                 .sim
                 .products(x.merchant.user_id)
                 .iter()
                 .flat_map(|p| p["variants"].as_array().cloned().unwrap_or_default())
-                .filter(|v| v["sku"].as_str().is_some_and(same))
-                .count(),
+                .filter_map(|v| v["sku"].as_str().map(str::to_owned))
+                .collect(),
             Store::Extensiv(x) => x
                 .sim
                 .items(x.creds.customer_id)
                 .iter()
-                .filter(|i| i["sku"].as_str().is_some_and(same))
-                .count(),
+                .filter_map(|i| i["sku"].as_str().map(str::to_owned))
+                .collect(),
+        };
+        let mut out = BTreeMap::new();
+        for s in skus {
+            let key = SkuKey::of(&s);
+            if !key.is_empty() {
+                *out.entry(key.as_str().to_owned()).or_insert(0) += 1;
+            }
         }
+        out
+    }
+
+    /// How many records of the store hold this SKU (see [`Store::sku_counts`]).
+    pub fn count_sku(&self, sku: &str) -> usize {
+        self.sku_counts()
+            .get(SkuKey::of(sku).as_str())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Put a product holding `sku` in the store as its merchant would have, before techOMS
@@ -371,6 +386,11 @@ pub struct E2e {
 
 impl E2e {
     pub async fn new(db: Db, specs: &[Spec<'_>]) -> E2e {
+        Self::with_timeout(db, specs, 10).await
+    }
+
+    /// Channels whose requests time out after `timeout` seconds.
+    pub async fn with_timeout(db: Db, specs: &[Spec<'_>], timeout: u32) -> E2e {
         let clock = ManualClock::new(t0());
         let sim_clock = SimClock::manual(t0());
         let app = App::new(db.clone(), Arc::new(clock.clone()), SecretKey::generate());
@@ -393,9 +413,13 @@ impl E2e {
         };
         for (name, integration, enabled) in specs {
             let store = Store::start(*integration, &e.sim_clock).await;
-            let ch = app_channels::create(&e.app, &e.access, &store.channel_input(name, *enabled))
-                .await
-                .unwrap_or_else(|err| panic!("channel {name} is refused: {err:?}"));
+            let ch = app_channels::create(
+                &e.app,
+                &e.access,
+                &store.channel_input(name, *enabled, timeout),
+            )
+            .await
+            .unwrap_or_else(|err| panic!("channel {name} is refused: {err:?}"));
             e.channels.insert((*name).to_owned(), ch);
             e.stores.insert((*name).to_owned(), store);
         }
@@ -518,16 +542,11 @@ impl E2e {
     pub async fn assert_holds_catalog(&self, name: &str) {
         let catalog = self.catalog().await;
         let remote = self.read_store(name).await;
-        let store = self.store(name);
+        let counts = self.store(name).sku_counts();
         for p in &catalog {
             for v in &p.variants {
-                assert_eq!(
-                    store.count_sku(v.sku.as_str()),
-                    1,
-                    "{name} holds SKU {:?} {} times",
-                    v.sku.as_str(),
-                    store.count_sku(v.sku.as_str())
-                );
+                let n = counts.get(v.sku.key().as_str()).copied().unwrap_or(0);
+                assert_eq!(n, 1, "{name} holds SKU {:?} {n} times", v.sku.as_str());
             }
         }
         let diffs = compare::diff(self.ch(name).integration, &catalog, &remote);
@@ -537,6 +556,11 @@ impl E2e {
             diffs.join("\n")
         );
     }
+}
+
+/// How many times `sku` is in counts made by [`Store::sku_counts`].
+pub fn count_in(counts: &BTreeMap<String, usize>, sku: &str) -> usize {
+    counts.get(SkuKey::of(sku).as_str()).copied().unwrap_or(0)
 }
 
 pub fn assert_ok(r: &RunReport) {
