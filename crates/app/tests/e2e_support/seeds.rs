@@ -60,7 +60,7 @@ fn shopify_variant(sku: String, values: Vec<String>, price: Decimal, n: usize) -
         option_values: values,
         barcode: Some(barcode(n)),
         price,
-        compare_at_price: (n % 7 == 0).then(|| price + Decimal::new(500, 2)),
+        compare_at_price: n.is_multiple_of(7).then(|| price + Decimal::new(500, 2)),
         cost: Some(Decimal::new(710 + n as i64, 2)),
         weight: Some(SeedWeight {
             value: Decimal::new(200 + n as i64, 3),
@@ -166,7 +166,7 @@ fn woo_variation(sku: String, attrs: &[(&str, String)], n: usize) -> SeedVariati
         status: None,
         regular_price: regular.to_string(),
         // Some on sale: price = sale price, compare-at = regular price.
-        sale_price: if n % 5 == 0 {
+        sale_price: if n.is_multiple_of(5) {
             (regular - Decimal::new(300, 2)).to_string()
         } else {
             String::new()
@@ -317,7 +317,9 @@ fn catalog_variant(sku: String, values: Vec<String>, n: usize) -> VariantInput {
         option_values: values,
         barcode: Some(barcode(n)),
         price: Some(Decimal::new(1500 + n as i64, 2).to_string()),
-        compare_at_price: (n % 4 == 0).then(|| Decimal::new(2500 + n as i64, 2).to_string()),
+        compare_at_price: n
+            .is_multiple_of(4)
+            .then(|| Decimal::new(2500 + n as i64, 2).to_string()),
         cost: Some(Decimal::new(600 + n as i64, 2).to_string()),
         weight_g: Some(format!("{}.5", 200 + n)),
         length_mm: Some(format!("{}.25", 300 + n)),
