@@ -156,6 +156,37 @@ db_test!(shopify_master_to_woocommerce, async |db: Db| {
     assert_eq!(catalog_price(&e, "BT-03-04").await, Some(dec("77.70")));
     e.assert_holds_catalog("Woo").await;
     assert_eq!(e.store("Woo").writes() - woo_writes, 1);
+
+    // A new variant with a new option value at Shopify: WooCommerce gets a new variation, and
+    // the parent's attribute gains the value.
+    e.tick();
+    let (big_gid, _) = shop.variants_with_sku("BT-00-00").remove(0);
+    let new_size = format!("Size {:02}", seeds::BIG_SIZES);
+    assert!(shop.edit_product(&big_gid, true, |p| {
+        let mut v = p.variants[0].clone();
+        v.id = 990_001;
+        v.inventory_item_id = 990_002;
+        v.sku = "BT-NEW".into();
+        // WooCommerce refuses a GTIN another product already has.
+        v.barcode = Some("4006381999990".into());
+        v.price = dec("31.00");
+        v.option_values = vec![new_size.clone(), p.variants[0].option_values[1].clone()];
+        p.variants.push(v);
+        p.options[0].values.push(new_size.clone());
+    }));
+    let fifth = e.sync(false).await;
+    assert_ok(fifth.import.as_ref().unwrap());
+    assert_eq!(fifth.import.as_ref().unwrap().run.counts.created, 1);
+    assert_ok(&fifth.exports[0]);
+    assert_eq!(fifth.exports[0].run.counts.created, 1);
+    e.assert_holds_catalog("Woo").await;
+    let big = e
+        .read_store("Woo")
+        .await
+        .into_iter()
+        .find(|p| p.title == "Big Tee")
+        .unwrap();
+    assert_eq!(big.variants.len(), seeds::BIG_SIZES * seeds::BIG_COLORS + 1);
     assert_eq!(e.store("Shopify").writes(), 0);
 });
 

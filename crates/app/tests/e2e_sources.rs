@@ -120,6 +120,39 @@ async fn check_source(db: Db, source: MasterProductSource, master: Option<&str>)
     let after: Vec<u64> = ALL.iter().map(|(c, _, _)| e.store(c).writes()).collect();
     assert_eq!(before, after, "a second sync wrote to a store");
     assert_eq!(e.store("Old Woo").requests(), 0);
+
+    if master.is_none() {
+        // An edit in techOMS (one variant's price and weight) reaches every store with an
+        // incremental sync: one write each.
+        let hoodie = catalog::by_sku(&e.app, &e.access, "HD-M")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut input = seeds::techoms_catalog().remove(1);
+        assert_eq!(input.title.as_deref(), Some("Hoodie"));
+        input.variants[1].price = Some("61.50".into());
+        input.variants[1].weight_g = Some("777.125".into());
+        catalog::update(&e.app, &e.access, hoodie.id, &input)
+            .await
+            .unwrap();
+        let third = e.sync(false).await;
+        for r in &third.exports {
+            assert_ok(r);
+            assert_eq!(r.run.counts.updated, 1, "{:?}", r.run.counts);
+        }
+        let after_edit: Vec<u64> = ALL.iter().map(|(c, _, _)| e.store(c).writes()).collect();
+        for (i, (c, _, enabled)) in ALL.iter().enumerate() {
+            let want = u64::from(*enabled);
+            assert_eq!(
+                after_edit[i] - after[i],
+                want,
+                "{c}: write requests for one edit"
+            );
+        }
+        for t in &targets {
+            e.assert_holds_catalog(t).await;
+        }
+    }
 }
 
 db_test!(techoms_source_reaches_every_store, async |db: Db| {
