@@ -9,6 +9,10 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use e2e_support::*;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::json;
 use techoms_app::catalog;
 use techoms_app::engine::RunStatus;
 use techoms_db::Db;
@@ -24,6 +28,10 @@ const ALL: &[Spec<'static>] = &[
     ("Extensiv", Integration::Extensiv, true),
     ("Old Woo", Integration::WooCommerce, false),
 ];
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
 
 async fn check_source(db: Db, source: MasterProductSource, master: Option<&str>) {
     let mut e = E2e::new(db, ALL).await;
@@ -120,6 +128,53 @@ async fn check_source(db: Db, source: MasterProductSource, master: Option<&str>)
     let after: Vec<u64> = ALL.iter().map(|(c, _, _)| e.store(c).writes()).collect();
     assert_eq!(before, after, "a second sync wrote to a store");
     assert_eq!(e.store("Old Woo").requests(), 0);
+
+    // An edit at the master (one variant's weight) reaches every other store with an
+    // incremental sync: one write each.
+    match master {
+        Some("Shopify") => {
+            let shop = &e.store("Shopify").shopify().shop;
+            assert_eq!(
+                shop.edit_variant_by_sku("HD-M", true, |v| {
+                    v.weight = Some((dec("0.777125"), "KILOGRAMS".into()));
+                }),
+                1
+            );
+        }
+        Some("Extensiv") => {
+            let ext = e.store("Extensiv").extensiv();
+            let item = ext.sim.item_by_sku(ext.creds.customer_id, "HD-M").unwrap();
+            let id = item["itemId"].as_u64().unwrap();
+            assert!(ext.sim.edit_item(
+                ext.creds.customer_id,
+                id,
+                json!({"options": {"packageUnit": {"imperial": {"weight": 1.7132}}}}),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(m) = master {
+        let third = e.sync(false).await;
+        let imp = third.import.as_ref().unwrap();
+        assert_ok(imp);
+        assert_eq!(imp.run.counts.updated, 1, "{:?}", imp.run.counts);
+        for r in &third.exports {
+            assert_ok(r);
+            assert_eq!(r.run.counts.updated, 1, "{:?}", r.run.counts);
+        }
+        let after_edit: Vec<u64> = ALL.iter().map(|(c, _, _)| e.store(c).writes()).collect();
+        for (i, (c, _, enabled)) in ALL.iter().enumerate() {
+            let want = u64::from(*enabled && *c != m);
+            assert_eq!(
+                after_edit[i] - after[i],
+                want,
+                "{c}: write requests for one edit"
+            );
+        }
+        for t in &targets {
+            e.assert_holds_catalog(t).await;
+        }
+    }
 
     if master.is_none() {
         // An edit in techOMS (one variant's price and weight) reaches every store with an
