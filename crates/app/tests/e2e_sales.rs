@@ -187,6 +187,31 @@ db_test!(shopify_master_to_woocommerce, async |db: Db| {
         .find(|p| p.title == "Big Tee")
         .unwrap();
     assert_eq!(big.variants.len(), seeds::BIG_SIZES * seeds::BIG_COLORS + 1);
+
+    // A product deleted at Shopify: a full sync flags it missing at master (a Warning naming
+    // the SKU) and deletes nothing, neither in the catalog nor at WooCommerce.
+    let (mug0, _) = shop.variants_with_sku("MUG-0").remove(0);
+    assert!(shop.delete_product(&mug0));
+    let woo_writes = e.store("Woo").writes();
+    let full = e.sync(true).await;
+    let imp = full.import.as_ref().unwrap();
+    assert_ok(imp);
+    let warnings = e.messages(imp, Some(Level::Warning)).await;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.sku.as_deref() == Some("MUG-0") && w.message.contains("missing at master")),
+        "{:#?}",
+        texts(&warnings)
+    );
+    assert!(catalog_keys(&e).await.contains("mug-0"));
+    assert_ok(&full.exports[0]);
+    assert_eq!(
+        e.store("Woo").writes(),
+        woo_writes,
+        "a full sync rewrote WooCommerce"
+    );
+    assert_eq!(e.store("Woo").count_sku("MUG-0"), 1);
     assert_eq!(e.store("Shopify").writes(), 0);
 });
 
