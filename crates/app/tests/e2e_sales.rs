@@ -12,9 +12,9 @@ use e2e_support::*;
 use rust_decimal::Decimal;
 use serde_json::json;
 use techoms_app::engine::RunStatus;
-use techoms_db::Db;
 use techoms_db::runs::Level;
-use techoms_domain::{Integration, MasterProductSource, SkuKey};
+use techoms_db::{Db, sku_mappings};
+use techoms_domain::{Clock as _, Integration, MasterProductSource, Sku, SkuKey};
 use techoms_testkit::db_test;
 
 fn dec(s: &str) -> Decimal {
@@ -386,4 +386,67 @@ db_test!(disabled_channel_and_one_refused_item, async |db: Db| {
     e.assert_holds_catalog("Woo").await;
     assert!(e.store("Woo").writes() - before <= 2);
     assert_eq!(e.store("Old Woo").requests(), 0);
+});
+
+// SKU mappings: the master spells a SKU its own way (mapped to the techOMS SKU on import), and
+// the receiving store gets its own spelling (mapped on export).
+db_test!(sku_mappings_on_both_sides, async |db: Db| {
+    let mut e = E2e::new(
+        db,
+        &[
+            ("Shopify", Integration::Shopify, true),
+            ("Woo", Integration::WooCommerce, true),
+        ],
+    )
+    .await;
+    let shop = e.store("Shopify").shopify().shop.clone();
+    shop.seed(&seeds::shopify_catalog()).unwrap();
+    assert_eq!(
+        shop.edit_variant_by_sku("MUG-1", false, |v| v.sku = "SHOP-MUG-1".into()),
+        1
+    );
+    let now = e.clock.now();
+    let sku = |s: &str| Sku::parse(s).unwrap();
+    sku_mappings::upsert(
+        e.db(),
+        e.access.account.id,
+        e.ch("Shopify").id,
+        &[(sku("SHOP-MUG-1"), sku("MUG-1"))],
+        now,
+    )
+    .await
+    .unwrap();
+    let woo_map = [("MUG-1", "WOO-MUG-1"), ("BT-05-05", "WOO-BT-0505")];
+    sku_mappings::upsert(
+        e.db(),
+        e.access.account.id,
+        e.ch("Woo").id,
+        &woo_map.map(|(t, c)| (sku(c), sku(t))),
+        now,
+    )
+    .await
+    .unwrap();
+    e.set_master(MasterProductSource::SalesChannel, Some("Shopify"))
+        .await;
+
+    let report = e.sync(false).await;
+    assert_ok(report.import.as_ref().unwrap());
+    assert_ok(&report.exports[0]);
+    assert_eq!(catalog_keys(&e).await, keys(&seeds::catalog_skus()));
+    e.assert_holds_catalog_mapped("Woo", &woo_map).await;
+    assert_eq!(e.store("Woo").count_sku("MUG-1"), 0);
+    assert_eq!(e.store("Shopify").writes(), 0);
+
+    let woo_writes = e.store("Woo").writes();
+    let again = e.sync(false).await;
+    assert!(!again.import.as_ref().unwrap().changed());
+    assert_eq!(e.store("Woo").writes(), woo_writes);
+
+    // An edit of the mapped SKU at Shopify reaches its mapped spelling at WooCommerce.
+    shop.edit_variant_by_sku("SHOP-MUG-1", true, |v| v.price = dec("42.42"));
+    let third = e.sync(false).await;
+    assert_eq!(third.import.as_ref().unwrap().run.counts.updated, 1);
+    assert_eq!(third.exports[0].run.counts.updated, 1);
+    assert_eq!(catalog_price(&e, "MUG-1").await, Some(dec("42.42")));
+    e.assert_holds_catalog_mapped("Woo", &woo_map).await;
 });

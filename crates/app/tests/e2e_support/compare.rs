@@ -121,6 +121,16 @@ pub fn diff(
     catalog: &[Product],
     remote: &[RemoteProduct],
 ) -> Vec<String> {
+    diff_mapped(integration, catalog, remote, &BTreeMap::new())
+}
+
+/// [`diff`] for a channel with SKU mappings: `sku_map` is techOMS SKU → channel SKU.
+pub fn diff_mapped(
+    integration: Integration,
+    catalog: &[Product],
+    remote: &[RemoteProduct],
+    sku_map: &BTreeMap<String, String>,
+) -> Vec<String> {
     let m = mapped(integration);
     let mut out = Vec::new();
     let mut by_key: BTreeMap<String, (&RemoteProduct, &RemoteVariant)> = BTreeMap::new();
@@ -132,15 +142,22 @@ pub fn diff(
             }
         }
     }
+    let channel_sku = |v: &Variant| -> String {
+        sku_map
+            .get(v.sku.as_str())
+            .cloned()
+            .unwrap_or_else(|| v.sku.as_str().to_owned())
+    };
     let mut seen = 0;
     for p in catalog {
         for v in &p.variants {
-            let key = v.sku.key().as_str().to_owned();
+            let sku = channel_sku(v);
+            let key = SkuKey::of(&sku).as_str().to_owned();
             match by_key.get(&key) {
-                None => out.push(format!("SKU {:?} is missing", v.sku.as_str())),
+                None => out.push(format!("SKU {sku:?} is missing")),
                 Some((rp, rv)) => {
                     seen += 1;
-                    compare_one(&m, p, v, rp, rv, &mut out);
+                    compare_one(&m, p, v, &sku, rp, rv, &mut out);
                 }
             }
         }
@@ -148,7 +165,11 @@ pub fn diff(
     if seen != by_key.len() {
         let catalog_keys: std::collections::BTreeSet<String> = catalog
             .iter()
-            .flat_map(|p| p.variants.iter().map(|v| v.sku.key().as_str().to_owned()))
+            .flat_map(|p| {
+                p.variants
+                    .iter()
+                    .map(|v| SkuKey::of(&channel_sku(v)).as_str().to_owned())
+            })
             .collect();
         for k in by_key.keys().filter(|k| !catalog_keys.contains(*k)) {
             out.push(format!("SKU key {k:?} is not in the catalog"));
@@ -161,11 +182,11 @@ fn compare_one(
     m: &Mapped,
     p: &Product,
     v: &Variant,
+    sku: &str,
     rp: &RemoteProduct,
     rv: &RemoteVariant,
     out: &mut Vec<String>,
 ) {
-    let sku = v.sku.as_str();
     let mut bad = |field: &str, want: String, got: String| {
         out.push(format!("{sku}: {field} is {got}, catalog has {want}"));
     };

@@ -26,7 +26,8 @@ use techoms_db::accounts::NewAccount;
 use techoms_db::runs::{Level, MessageFilter, RunMessage};
 use techoms_db::{Db, accounts, organizations, products, runs};
 use techoms_domain::{
-    Channel, Integration, ManualClock, MasterProductSource, MasterSetting, Product, SkuKey,
+    Channel, Clock as _, Integration, ManualClock, MasterProductSource, MasterSetting, Product,
+    SkuKey,
 };
 use techoms_simulators::extensiv::{ExtensivSim, TenantCredentials};
 use techoms_simulators::shipbob::{Merchant, ShipBobSim};
@@ -539,16 +540,29 @@ impl E2e {
     /// store's own state and through its connector), and every field the connector maps equal
     /// to the catalog's, within the precision the connector states.
     pub async fn assert_holds_catalog(&self, name: &str) {
+        self.assert_holds_catalog_mapped(name, &[]).await;
+    }
+
+    /// [`E2e::assert_holds_catalog`] for a channel with SKU mappings (techOMS SKU, channel
+    /// SKU): the channel holds each mapped variant under its channel SKU.
+    pub async fn assert_holds_catalog_mapped(&self, name: &str, mappings: &[(&str, &str)]) {
+        let sku_map: BTreeMap<String, String> = mappings
+            .iter()
+            .map(|(t, c)| ((*t).to_owned(), (*c).to_owned()))
+            .collect();
         let catalog = self.catalog().await;
         let remote = self.read_store(name).await;
         let counts = self.store(name).sku_counts();
         for p in &catalog {
             for v in &p.variants {
-                let n = counts.get(v.sku.key().as_str()).copied().unwrap_or(0);
-                assert_eq!(n, 1, "{name} holds SKU {:?} {n} times", v.sku.as_str());
+                let sku = sku_map
+                    .get(v.sku.as_str())
+                    .map_or(v.sku.as_str(), String::as_str);
+                let n = count_in(&counts, sku);
+                assert_eq!(n, 1, "{name} holds SKU {sku:?} {n} times");
             }
         }
-        let diffs = compare::diff(self.ch(name).integration, &catalog, &remote);
+        let diffs = compare::diff_mapped(self.ch(name).integration, &catalog, &remote, &sku_map);
         assert!(
             diffs.is_empty(),
             "{name} differs from the catalog:\n{}",
