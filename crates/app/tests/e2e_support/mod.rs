@@ -26,8 +26,7 @@ use techoms_db::accounts::NewAccount;
 use techoms_db::runs::{Level, MessageFilter, RunMessage};
 use techoms_db::{Db, accounts, organizations, products, runs};
 use techoms_domain::{
-    Channel, Clock as _, Integration, ManualClock, MasterProductSource, MasterSetting, Product,
-    SkuKey,
+    Channel, Integration, ManualClock, MasterProductSource, MasterSetting, Product, SkuKey,
 };
 use techoms_simulators::extensiv::{ExtensivSim, TenantCredentials};
 use techoms_simulators::shipbob::{Merchant, ShipBobSim};
