@@ -372,4 +372,26 @@ db_test!(master_switch_on_a_live_account, async |db: Db| {
         .map(|c| e.store(c).writes())
         .collect();
     assert_eq!(writes, after);
+
+    // And back to Shopify: still one record per SKU everywhere, every store the catalog.
+    e.set_master(MasterProductSource::SalesChannel, Some("Shopify"))
+        .await;
+    let back = e.sync(false).await;
+    let imp = back.import.as_ref().expect("an import from Shopify");
+    assert_ok(imp);
+    assert_eq!(imp.run.channel_id, e.ch("Shopify").id);
+    assert_eq!(imp.run.counts.created, 0, "{:?}", imp.run.counts);
+    for r in &back.exports {
+        assert_ok(r);
+    }
+    assert_eq!(catalog_keys(&e).await, keys(&want));
+    for c in ["Shopify", "ShipBob", "Extensiv", "Woo"] {
+        let counts = e.store(c).sku_counts();
+        for sku in &want {
+            assert_eq!(count_in(&counts, sku), 1, "{c} holds {sku} other than once");
+        }
+    }
+    for c in ["ShipBob", "Extensiv", "Woo"] {
+        e.assert_holds_catalog(c).await;
+    }
 });
