@@ -14,7 +14,7 @@ use serde_json::json;
 use techoms_app::engine::RunStatus;
 use techoms_db::runs::Level;
 use techoms_db::{Db, sku_mappings};
-use techoms_domain::{Clock as _, Integration, MasterProductSource, Sku, SkuKey};
+use techoms_domain::{Clock as _, Integration, MasterProductSource, ProductStatus, Sku, SkuKey};
 use techoms_testkit::db_test;
 
 fn dec(s: &str) -> Decimal {
@@ -51,6 +51,29 @@ async fn catalog_price(e: &E2e, sku: &str) -> Option<Decimal> {
         .and_then(|v| v.price)
 }
 
+/// The status of each catalog product, by title.
+async fn statuses(e: &E2e) -> Vec<(String, ProductStatus)> {
+    let mut out: Vec<(String, ProductStatus)> = e
+        .catalog()
+        .await
+        .into_iter()
+        .map(|p| (p.title, p.status))
+        .filter(|(_, s)| *s != ProductStatus::Active)
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn draft_and_archived() -> Vec<(String, ProductStatus)> {
+    vec![
+        (format!("Mug {}", seeds::SINGLES - 2), ProductStatus::Draft),
+        (
+            format!("Mug {}", seeds::SINGLES - 1),
+            ProductStatus::Archived,
+        ),
+    ]
+}
+
 // Issue #5: Shopify as Master Product Source, WooCommerce receiving the catalog.
 db_test!(shopify_master_to_woocommerce, async |db: Db| {
     let mut e = E2e::new(
@@ -74,6 +97,7 @@ db_test!(shopify_master_to_woocommerce, async |db: Db| {
     // One catalog product per SKU key; each colliding variant skipped with a Warning naming it.
     assert_eq!(catalog_keys(&e).await, keys(&seeds::catalog_skus()));
     assert_eq!(e.catalog().await.len(), 2 + seeds::SINGLES);
+    assert_eq!(statuses(&e).await, draft_and_archived());
     let warnings = e.messages(imp, Some(Level::Warning)).await;
     assert_eq!(warnings.len(), 2, "{:#?}", texts(&warnings));
     // The Warning names the SKU as Shopify spells it, trimmed (as the catalog would hold it).
@@ -237,6 +261,7 @@ db_test!(woocommerce_master_to_shopify, async |db: Db| {
     assert_ok(imp);
     assert_eq!(catalog_keys(&e).await, keys(&seeds::catalog_skus()));
     assert_eq!(e.catalog().await.len(), 2 + seeds::SINGLES);
+    assert_eq!(statuses(&e).await, draft_and_archived());
     // Prices follow WooCommerce's sale rules: on sale, price = sale price, compare-at = regular.
     let v0 = e
         .catalog()

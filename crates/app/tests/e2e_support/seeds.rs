@@ -116,7 +116,7 @@ pub fn shopify_catalog() -> Vec<SeedProduct> {
             .collect(),
     ));
     for i in 0..SINGLES {
-        out.push(shopify_product(
+        let mut mug = shopify_product(
             &format!("Mug {i}"),
             &[],
             vec![shopify_variant(
@@ -125,9 +125,20 @@ pub fn shopify_catalog() -> Vec<SeedProduct> {
                 Decimal::new(950 + 100 * i as i64, 2),
                 600 + i,
             )],
-        ));
+        );
+        mug.status = mug_status(i, "ACTIVE", "DRAFT", "ARCHIVED").into();
+        out.push(mug);
     }
     out
+}
+
+/// The last two mugs are a draft and an archived product, in the store's own words.
+fn mug_status<'a>(i: usize, active: &'a str, draft: &'a str, archived: &'a str) -> &'a str {
+    match SINGLES - i {
+        2 => draft,
+        1 => archived,
+        _ => active,
+    }
 }
 
 /// Products that repeat SKUs of [`shopify_catalog`]; seeded after it, they lose.
@@ -240,6 +251,7 @@ pub fn woo_catalog() -> Vec<WooProduct> {
     for i in 0..SINGLES {
         let n = 600 + i;
         out.push(WooProduct {
+            status: Some(mug_status(i, "publish", "draft", "private").into()),
             name: format!("Mug {i}"),
             description: format!("<p>Mug {i}: made to last.</p>"),
             sku: mug_sku(i),
@@ -366,11 +378,13 @@ pub fn techoms_catalog() -> Vec<ProductInput> {
             .collect(),
     ));
     for i in 0..SINGLES {
-        out.push(catalog_product(
+        let mut mug = catalog_product(
             &format!("Mug {i}"),
             &[],
             vec![catalog_variant(mug_sku(i), vec![], 600 + i)],
-        ));
+        );
+        mug.status = Some(mug_status(i, "active", "draft", "archived").into());
+        out.push(mug);
     }
     out
 }
