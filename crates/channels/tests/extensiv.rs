@@ -404,6 +404,8 @@ async fn adopts_an_unbound_item_that_has_the_sku() {
     let item = env.sim.item(env.cid(), existing).unwrap();
     assert_eq!(item["description"], "Blue mug");
     assert_eq!(item["countryOfManufacture"], "US");
+    // The SKU is spelled as techOMS (the master) spells it.
+    assert_eq!(item["sku"], "MUG-1");
 
     let found = conn
         .find_by_skus(&[" MUG-1".into(), "nope".into()])

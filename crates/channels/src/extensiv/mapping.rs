@@ -241,7 +241,8 @@ impl Desired {
                 })
             })
         };
-        text_eq("description", &self.description)
+        text_eq("sku", &self.sku)
+            && text_eq("description", &self.description)
             && text_eq("description2", &self.description2)
             && self.upc.as_deref().is_none_or(|u| text_eq("upc", u))
             && dec_eq("cost", self.cost)
@@ -255,6 +256,9 @@ impl Desired {
         if let Some(obj) = item.as_object_mut() {
             obj.remove("_links");
         }
+        // An item adopted by SKU key may spell it its own way (" abc-1"); techOMS sends the
+        // SKU as the master spells it (the key, hence the item, stays the same).
+        set_path(item, &[], "sku", json!(self.sku));
         set_path(item, &[], "description", json!(self.description));
         set_path(item, &[], "description2", json!(self.description2));
         if let Some(upc) = &self.upc {

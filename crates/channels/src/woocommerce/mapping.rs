@@ -410,6 +410,37 @@ pub fn parent_update(id: u64, p: &ExportProduct, remote: Option<&WireProduct>) -
     Value::Object(m)
 }
 
+/// Whether a variable parent already holds everything [`parent_update`] would send. A write
+/// that changes only variations then leaves the parent alone: one request instead of two,
+/// and the parent's modified date still means "the product itself changed".
+pub fn parent_in_sync(p: &ExportProduct, remote: &WireProduct) -> bool {
+    if remote.name != p.title
+        || remote.description != p.description_html
+        || remote.status != status_to_woo(p.status)
+        || images_field(p, Some(remote)).is_some()
+    {
+        return false;
+    }
+    if p.options.is_empty() {
+        return true;
+    }
+    let want = variable_attributes(p, Some(remote));
+    let want = want.as_array().map(Vec::as_slice).unwrap_or_default();
+    want.len() == remote.attributes.len()
+        && want.iter().zip(&remote.attributes).all(|(w, r)| {
+            w["name"]
+                .as_str()
+                .is_some_and(|n| same_attribute(n, &r.name))
+                && w["variation"].as_bool() == Some(r.variation)
+                && w["visible"].as_bool() == Some(r.visible)
+                && w["options"].as_array().is_some_and(|o| {
+                    o.iter()
+                        .map(Value::as_str)
+                        .eq(r.options.iter().map(|s| Some(s.as_str())))
+                })
+        })
+}
+
 /// Only the variant's own fields, for a techOMS variant that lives in WooCommerce as a
 /// simple product of another grouping (adopted by SKU).
 pub fn variant_only_update(id: u64, v: &ExportVariant, units: &StoreUnits) -> Value {

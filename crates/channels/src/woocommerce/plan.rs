@@ -232,13 +232,19 @@ impl Plan {
                 true
             }
             Some(id) if self.remote_is_variable() => {
-                let body = mapping::parent_update(id, &self.product, self.remote.as_ref());
-                ops.push(Op::UpdateProduct {
-                    plan: me,
-                    id,
-                    body,
-                    variant: None,
-                });
+                let in_sync = self
+                    .remote
+                    .as_ref()
+                    .is_some_and(|r| mapping::parent_in_sync(&self.product, r));
+                if !in_sync {
+                    let body = mapping::parent_update(id, &self.product, self.remote.as_ref());
+                    ops.push(Op::UpdateProduct {
+                        plan: me,
+                        id,
+                        body,
+                        variant: None,
+                    });
+                }
                 true
             }
             Some(_) => false,
