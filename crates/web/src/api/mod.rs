@@ -8,10 +8,10 @@ pub mod dto;
 pub mod extract;
 pub mod master_source;
 pub mod products;
+pub mod products_csv;
 pub mod query;
 pub mod runs;
 pub mod sync;
-pub mod products_csv;
 
 use axum::routing::get;
 use axum::{Json, Router};

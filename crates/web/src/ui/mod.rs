@@ -4,8 +4,8 @@ pub mod channels;
 pub mod chrome;
 pub mod login;
 pub mod products;
-pub mod runs;
 pub mod products_csv;
+pub mod runs;
 pub mod session;
 pub mod settings;
 
