@@ -4,7 +4,9 @@
 //! converted exactly from grams/millimetres and rounded to 6 decimal places (half away from
 //! zero), so a round trip techOMS → ShipBob → techOMS returns every weight within 0.000015 g
 //! and every length within 0.0000127 mm: values with up to 4 decimals of grams or millimetres
-//! come back equal at 4 decimals. Inbound values are converted exactly.
+//! come back equal at 4 decimals. Inbound values are converted exactly, then tidied
+//! ([`Weight::tidy`]): the grams/millimetres with the fewest decimals (at most 4) that show as
+//! the same ounces/inches at 6 decimals, so what techOMS wrote reads back equal.
 //!
 //! A ShipBob product (the container) maps to one techOMS product with all its variants; a
 //! variant's `name` carries the option values ("{product} - {values}").
@@ -83,7 +85,8 @@ pub fn weight(v: &Value) -> Option<Weight> {
         ),
         other => (decimal(other)?, None),
     };
-    (!value.is_zero()).then(|| Weight::new(value, unit.unwrap_or(WeightUnit::Oz)))
+    (!value.is_zero())
+        .then(|| Weight::new(value, unit.unwrap_or(WeightUnit::Oz)).tidy(WeightUnit::Oz, WIRE_DP))
 }
 
 /// `{length, width, height, unit}` (unit defaults to inches); zeros are "not set".
@@ -98,7 +101,7 @@ pub fn dimensions(v: &Value) -> [Option<Length>; 3] {
         o.get(k)
             .and_then(decimal)
             .filter(|d| !d.is_zero())
-            .map(|d| Length::new(d, unit))
+            .map(|d| Length::new(d, unit).tidy(LengthUnit::In, WIRE_DP))
     })
 }
 
