@@ -136,19 +136,10 @@ pub(crate) fn to_remote(item: &Value, system: UnitSystem) -> Option<RemoteProduc
         price: at(item, &["price"]).and_then(decimal_of),
         compare_at_price: None,
         cost: at(item, &["cost"]).and_then(decimal_of),
-        // Tidied, so that what we wrote at MEASURE_DP decimals reads back as we had it.
-        weight: measures
-            .weight
-            .map(|w| Weight::new(w, wu).tidy(wu, MEASURE_DP)),
-        length: measures
-            .length
-            .map(|l| Length::new(l, lu).tidy(lu, MEASURE_DP)),
-        width: measures
-            .width
-            .map(|l| Length::new(l, lu).tidy(lu, MEASURE_DP)),
-        height: measures
-            .height
-            .map(|l| Length::new(l, lu).tidy(lu, MEASURE_DP)),
+        weight: measures.weight.map(|w| Weight::new(w, wu)),
+        length: measures.length.map(|l| Length::new(l, lu)),
+        width: measures.width.map(|l| Length::new(l, lu)),
+        height: measures.height.map(|l| Length::new(l, lu)),
         status: if deactivated {
             VariantStatus::Inactive
         } else {
