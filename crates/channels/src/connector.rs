@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::error::ChannelError;
+use crate::fields::Fields;
 use crate::model::{ExportProduct, RemoteProduct, WriteResult};
 
 /// What to read.
@@ -51,6 +52,13 @@ pub trait Connector: Send + Sync {
     /// The remote products that hold a variant with any of these SKUs (compared as the channel
     /// compares them). Used before creating, so that nothing is created twice.
     async fn find_by_skus(&self, skus: &[String]) -> Result<Vec<RemoteProduct>, ChannelError>;
+
+    /// The product and variant fields this channel holds. The engine keeps the catalog's
+    /// value of any other field when importing from it, and leaves such fields out of the
+    /// content hash it compares before writing to it.
+    fn fields(&self) -> Fields {
+        Fields::ALL
+    }
 
     /// How many products the engine should hand to [`Connector::write_products`] at once.
     fn write_batch_size(&self) -> usize;

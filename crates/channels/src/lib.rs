@@ -9,6 +9,7 @@
 pub mod config;
 pub mod connector;
 pub mod error;
+pub mod fields;
 pub mod model;
 pub mod pacing;
 pub mod registry;
@@ -21,6 +22,7 @@ pub mod woocommerce;
 pub use config::{ChannelConfig, Credentials};
 pub use connector::{AuthStatus, Connector, ProductPage, ReadQuery};
 pub use error::ChannelError;
+pub use fields::Fields;
 pub use model::{
     ExportProduct, ExportVariant, RemoteIds, RemoteProduct, RemoteVariant, WriteOutcome,
     WriteResult,

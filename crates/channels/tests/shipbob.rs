@@ -317,10 +317,10 @@ async fn changed_since_uses_last_updated_timestamp() {
         .iter()
         .find(|p| p.variants[0].sku == "CS-3")
         .expect("CS-3");
-    assert_eq!(
-        cs3.variants[0].weight,
-        Some(Weight::new(dec("99"), WeightUnit::Oz))
-    );
+    // 99 oz, tidied to the grams that show as 99 oz at the 6 decimals we send.
+    let w = cs3.variants[0].weight.expect("weight");
+    assert_eq!(w.grams(), dec("2806.6028"));
+    assert_eq!(w.to_unit(WeightUnit::Oz, 6), dec("99"));
 }
 
 #[tokio::test]
@@ -500,19 +500,46 @@ async fn weight_and_dimensions_survive_a_round_trip_to_four_decimals() {
     assert_eq!(stored["dimension"]["length"], json!(4.860500));
     assert_eq!(stored["dimension"]["height"], json!(0.019685));
 
+    // Read back tidied: exactly the grams and millimetres written, not 1234.567799… g.
     let (products, _) = read_all(&c, &ReadQuery::default()).await;
     let back = &products[0].variants[0];
-    let g = |w: &Option<Weight>| w.map(|w| w.to_unit(WeightUnit::G, 4));
-    let mm = |l: &Option<Length>| l.map(|l| l.to_unit(LengthUnit::Mm, 4));
-    assert_eq!(g(&back.weight), g(&original.weight));
-    assert_eq!(mm(&back.length), mm(&original.length));
-    assert_eq!(mm(&back.width), mm(&original.width));
-    assert_eq!(mm(&back.height), mm(&original.height));
-    // …and the error is far below the stated bound.
-    let err = (back.weight.expect("w").grams() - dec("1234.5678")).abs();
-    assert!(err < dec("0.000015"), "{err}");
+    assert_eq!(back.weight, original.weight);
+    assert_eq!(back.length, original.length);
+    assert_eq!(back.width, original.width);
+    assert_eq!(back.height, original.height);
     assert_eq!(back.barcode, original.barcode);
     assert_eq!(back.status, VariantStatus::Active);
+}
+
+#[tokio::test]
+async fn whole_grams_come_back_whole_and_only_held_fields_are_declared() {
+    let env = env().await;
+    let c = env.connector(&[]);
+    let mut v = variant("v1", "TENT-2330");
+    v.weight = Some(Weight::new(dec("2330"), WeightUnit::G));
+    c.write_products(vec![product("p1", "Tent", vec![v])])
+        .await
+        .expect("write");
+    let (products, _) = read_all(&c, &ReadQuery::default()).await;
+    assert_eq!(
+        products[0].variants[0].weight.map(|w| w.grams()),
+        Some(dec("2330"))
+    );
+    // A weight entered at ShipBob in ounces keeps its exact grams.
+    env.sim
+        .edit_variant(env.m.user_id, "TENT-2330", &json!({"weight": 1}), false)
+        .expect("edit");
+    let (products, _) = read_all(&c, &ReadQuery::default()).await;
+    assert_eq!(
+        products[0].variants[0].weight,
+        Some(Weight::new(dec("1"), WeightUnit::Oz))
+    );
+
+    // ShipBob holds no description, prices or images: the engine must keep the catalog's.
+    let f = c.fields();
+    assert!(f.title && f.barcode && f.weight && f.dimensions && f.variant_status);
+    assert!(!(f.description_html || f.vendor || f.tags || f.images || f.status));
+    assert!(!(f.price || f.compare_at_price || f.cost || f.options || f.option_values));
 }
 
 #[tokio::test]

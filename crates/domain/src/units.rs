@@ -169,6 +169,25 @@ impl Weight {
             .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
             .normalize()
     }
+
+    /// The weight with the fewest decimals of grams (at most [`TIDY_DP`]) that a channel
+    /// storing `unit` at `dp` decimals holds as the same value, else this one unchanged. A
+    /// connector applies it to what it reads, so 2330 g written as 82.188321 oz reads back as
+    /// 2330 g — not 2329.99999… g — while 1 oz entered at the channel keeps its exact grams.
+    pub fn tidy(self, unit: WeightUnit, dp: u32) -> Self {
+        let wire = self.to_unit(unit, dp);
+        (0..=TIDY_DP)
+            .map(|d| Self::from_grams(round(self.grams, d)))
+            .find(|w| w.to_unit(unit, dp) == wire)
+            .unwrap_or(self)
+    }
+}
+
+/// The most decimals of grams or millimetres [`Weight::tidy`] and [`Length::tidy`] round to.
+pub const TIDY_DP: u32 = 4;
+
+fn round(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
 impl Length {
@@ -189,6 +208,15 @@ impl Length {
         (self.mm / unit.millimetres())
             .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
             .normalize()
+    }
+
+    /// Like [`Weight::tidy`], in millimetres.
+    pub fn tidy(self, unit: LengthUnit, dp: u32) -> Self {
+        let wire = self.to_unit(unit, dp);
+        (0..=TIDY_DP)
+            .map(|d| Self::from_mm(round(self.mm, d)))
+            .find(|l| l.to_unit(unit, dp) == wire)
+            .unwrap_or(self)
     }
 }
 
@@ -224,6 +252,27 @@ mod tests {
     }
 
     #[test]
+    fn tidy_reads_back_what_was_written() {
+        // 2330 g goes out as ounces at 6 decimals and comes back as 2330 g.
+        let sent = Weight::from_grams(dec("2330")).to_unit(WeightUnit::Oz, 6);
+        let read = Weight::new(sent, WeightUnit::Oz);
+        assert_ne!(read.grams(), dec("2330"));
+        assert_eq!(read.tidy(WeightUnit::Oz, 6).grams(), dec("2330"));
+        // A value entered in ounces keeps its exact grams (rounding would change the ounces).
+        let oz = Weight::new(dec("1"), WeightUnit::Oz);
+        assert_eq!(oz.tidy(WeightUnit::Oz, 6), oz);
+        let lb = Weight::new(dec("1"), WeightUnit::Lb);
+        assert_eq!(lb.tidy(WeightUnit::Oz, 6), lb);
+        let sent = Length::from_mm(dec("123.45")).to_unit(LengthUnit::In, 6);
+        assert_eq!(
+            Length::new(sent, LengthUnit::In)
+                .tidy(LengthUnit::In, 6)
+                .mm(),
+            dec("123.45")
+        );
+    }
+
+    #[test]
     fn unit_names_parse() {
         assert_eq!("LBS".parse::<WeightUnit>().unwrap(), WeightUnit::Lb);
         assert_eq!("inches".parse::<LengthUnit>().unwrap(), LengthUnit::In);
@@ -255,6 +304,21 @@ mod tests {
             let l = Length::new(value, from);
             let through = Length::new(l.to_unit(via, 20), via);
             prop_assert_eq!(through.to_unit(from, 4), value.normalize());
+        }
+
+        // Grams with up to 4 decimals, sent as ounces at 6 decimals, read back equal.
+        #[test]
+        fn tidy_weight_round_trips(v in 0i64..100_000_000) {
+            let w = Weight::from_grams(Decimal::new(v, 4));
+            let read = Weight::new(w.to_unit(WeightUnit::Oz, 6), WeightUnit::Oz);
+            prop_assert_eq!(read.tidy(WeightUnit::Oz, 6), w);
+        }
+
+        #[test]
+        fn tidy_length_round_trips(v in 0i64..100_000_000) {
+            let l = Length::from_mm(Decimal::new(v, 4));
+            let read = Length::new(l.to_unit(LengthUnit::In, 6), LengthUnit::In);
+            prop_assert_eq!(read.tidy(LengthUnit::In, 6), l);
         }
     }
 }

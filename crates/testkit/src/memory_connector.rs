@@ -6,7 +6,8 @@
 //! every call and every variant written, and fails on demand: one item by SKU with a given
 //! message, the next N calls of a kind with any [`ChannelError`], "commit then time out", or
 //! every call with an authentication error. Like a real channel it accepts duplicate SKUs, so
-//! a test can see the engine create one.
+//! a test can see the engine create one. It can declare a reduced [`Fields`] set, like a 3PL:
+//! it then reads every field it does not hold back as the empty default.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,8 +17,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use techoms_channels::{
-    ChannelError, Connector, ExportProduct, ExportVariant, ProductPage, ReadQuery, RemoteIds,
-    RemoteProduct, RemoteVariant, WriteOutcome, WriteResult,
+    ChannelError, Connector, ExportProduct, ExportVariant, Fields, ProductPage, ReadQuery,
+    RemoteIds, RemoteProduct, RemoteVariant, WriteOutcome, WriteResult,
 };
 use techoms_domain::{Clock, ProductStatus, SystemClock, VariantStatus};
 
@@ -81,6 +82,7 @@ pub struct MemoryConnector {
     page_size: usize,
     batch_size: usize,
     flat: bool,
+    fields: Fields,
     clock: Arc<dyn Clock>,
     store: Mutex<Store>,
     faults: Mutex<Faults>,
@@ -104,6 +106,7 @@ impl MemoryConnector {
             page_size: 100,
             batch_size: 50,
             flat: false,
+            fields: Fields::ALL,
             clock: Arc::new(SystemClock),
             store: Mutex::default(),
             faults: Mutex::default(),
@@ -124,6 +127,12 @@ impl MemoryConnector {
     /// A flat channel (a 3PL): every variant is its own product.
     pub fn flat(mut self, flat: bool) -> Self {
         self.flat = flat;
+        self
+    }
+
+    /// The fields the channel holds (default: all); the others read back empty.
+    pub fn with_fields(mut self, fields: Fields) -> Self {
+        self.fields = fields;
         self
     }
 
@@ -526,6 +535,52 @@ fn remote_variant(
     }
 }
 
+/// A product as a channel holding only `f` returns it: every other field empty.
+fn held(f: &Fields, p: &RemoteProduct) -> RemoteProduct {
+    let mut p = p.clone();
+    if f.is_all() {
+        return p;
+    }
+    let take = |held: bool, s: &mut String| {
+        if !held {
+            s.clear()
+        }
+    };
+    take(f.title, &mut p.title);
+    take(f.description_html, &mut p.description_html);
+    take(f.vendor, &mut p.vendor);
+    take(f.product_type, &mut p.product_type);
+    if !f.tags {
+        p.tags.clear();
+    }
+    if !f.status {
+        p.status = ProductStatus::Active;
+    }
+    if !f.options {
+        p.options.clear();
+    }
+    if !f.images {
+        p.images.clear();
+    }
+    for v in &mut p.variants {
+        if !f.option_values {
+            v.option_values.clear();
+        }
+        v.barcode = v.barcode.take().filter(|_| f.barcode);
+        v.price = v.price.filter(|_| f.price);
+        v.compare_at_price = v.compare_at_price.filter(|_| f.compare_at_price);
+        v.cost = v.cost.filter(|_| f.cost);
+        v.weight = v.weight.filter(|_| f.weight);
+        v.length = v.length.filter(|_| f.dimensions);
+        v.width = v.width.filter(|_| f.dimensions);
+        v.height = v.height.filter(|_| f.dimensions);
+        if !f.variant_status {
+            v.status = VariantStatus::Active;
+        }
+    }
+    p
+}
+
 fn changed(p: &RemoteProduct, since: DateTime<Utc>) -> bool {
     p.updated_at.is_some_and(|t| t >= since)
         || p.variants
@@ -558,7 +613,7 @@ impl Connector for MemoryConnector {
         let mut products = Vec::with_capacity(self.page_size);
         let mut last = after;
         for (n, p) in iter.by_ref().take(self.page_size) {
-            products.push(p.clone());
+            products.push(held(&self.fields, p));
             last = *n;
         }
         let more = iter.next().is_some();
@@ -598,8 +653,13 @@ impl Connector for MemoryConnector {
         numbers.dedup();
         Ok(numbers
             .into_iter()
-            .filter_map(|n| st.products.get(&n).cloned())
+            .filter_map(|n| st.products.get(&n))
+            .map(|p| held(&self.fields, p))
             .collect())
+    }
+
+    fn fields(&self) -> Fields {
+        self.fields
     }
 
     fn write_batch_size(&self) -> usize {

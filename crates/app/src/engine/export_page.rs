@@ -118,8 +118,11 @@ async fn prepare(
         .collect();
     let mapped = ctx.mapper.lookup(db, Lookup::ToChannel, &keys).await?;
     let mut keep = Vec::new();
+    // Only the fields the channel holds decide whether a variant changed for it.
+    let fields = ctx.connector.fields();
     for (p, bound) in page {
-        let hasher = ProductHasher::new(
+        let hasher = ProductHasher::for_channel(
+            fields,
             &p.title,
             &p.description_html,
             &p.vendor,
@@ -321,7 +324,9 @@ async fn adopt(
         p.export
             .remote_id
             .get_or_insert_with(|| rp.remote_id.clone());
-        if ProductHasher::of_remote(rp).remote_variant(rv) == p.hashes[vi] {
+        if ProductHasher::of_remote_for(ctx.connector.fields(), rp).remote_variant(rv)
+            == p.hashes[vi]
+        {
             // Already there as the catalog has it: bind, nothing to send.
             p.export.variants[vi].changed = false;
             out.log.counts.unchanged += 1;

@@ -8,15 +8,23 @@
 //! are part of every variant's hash: a title change re-sends the product. Tags are hashed as a
 //! set (channels reorder them); the variant's position is left out (channels keep their own
 //! order).
+//!
+//! Hashes are taken *for a channel*: a field the channel does not hold ([`Fields`]) enters
+//! the hash as its empty value, whatever the catalog or the read says, so that editing it does
+//! not make the variant changed for that channel. A channel holding every field hashes exactly
+//! as before the field sets existed.
 
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
-use techoms_channels::{ExportProduct, ExportVariant, RemoteProduct, RemoteVariant};
+use techoms_channels::{ExportProduct, ExportVariant, Fields, RemoteProduct, RemoteVariant};
 use techoms_domain::{Length, ProductStatus, VariantStatus, Weight};
 
 /// The hash state of a product's own fields; each variant continues from a clone of it.
 #[derive(Clone)]
-pub struct ProductHasher(Sha256);
+pub struct ProductHasher {
+    h: Sha256,
+    fields: Fields,
+}
 
 /// A variant's fields as they enter the hash.
 pub struct VariantFields<'a> {
@@ -61,6 +69,7 @@ fn dec(h: &mut Sha256, d: Option<Decimal>) {
 }
 
 impl ProductHasher {
+    /// The hasher of a product for a channel holding every field.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         title: &str,
@@ -72,23 +81,68 @@ impl ProductHasher {
         options: &[String],
         images: &[String],
     ) -> Self {
+        Self::for_channel(
+            Fields::ALL,
+            title,
+            description_html,
+            vendor,
+            product_type,
+            tags,
+            status,
+            options,
+            images,
+        )
+    }
+
+    /// The hasher of a product for a channel holding `fields`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn for_channel(
+        fields: Fields,
+        title: &str,
+        description_html: &str,
+        vendor: &str,
+        product_type: &str,
+        tags: &[String],
+        status: ProductStatus,
+        options: &[String],
+        images: &[String],
+    ) -> Self {
+        let f = &fields;
+        let none: &[String] = &[];
         let mut h = Sha256::new();
         h.update(b"techoms.variant.v1");
-        text(&mut h, title);
-        text(&mut h, description_html);
-        text(&mut h, vendor);
-        text(&mut h, product_type);
-        let mut sorted = tags.to_vec();
+        text(&mut h, if f.title { title } else { "" });
+        text(
+            &mut h,
+            if f.description_html {
+                description_html
+            } else {
+                ""
+            },
+        );
+        text(&mut h, if f.vendor { vendor } else { "" });
+        text(&mut h, if f.product_type { product_type } else { "" });
+        let mut sorted = if f.tags { tags.to_vec() } else { Vec::new() };
         sorted.sort();
         list(&mut h, &sorted);
+        let status = if f.status {
+            status
+        } else {
+            ProductStatus::Active
+        };
         text(&mut h, status.as_str());
-        list(&mut h, options);
-        list(&mut h, images);
-        Self(h)
+        list(&mut h, if f.options { options } else { none });
+        list(&mut h, if f.images { images } else { none });
+        Self { h, fields }
     }
 
     pub fn of_export(p: &ExportProduct) -> Self {
-        Self::new(
+        Self::of_export_for(Fields::ALL, p)
+    }
+
+    pub fn of_export_for(fields: Fields, p: &ExportProduct) -> Self {
+        Self::for_channel(
+            fields,
             &p.title,
             &p.description_html,
             &p.vendor,
@@ -101,7 +155,14 @@ impl ProductHasher {
     }
 
     pub fn of_remote(p: &RemoteProduct) -> Self {
-        Self::new(
+        Self::of_remote_for(Fields::ALL, p)
+    }
+
+    /// What a read from a channel holding `fields` hashes to: equal to
+    /// [`Self::of_export_for`] of the same content with the same fields.
+    pub fn of_remote_for(fields: Fields, p: &RemoteProduct) -> Self {
+        Self::for_channel(
+            fields,
             &p.title,
             &p.description_html,
             &p.vendor,
@@ -115,18 +176,31 @@ impl ProductHasher {
 
     /// The hex hash (128 bits) of one variant of this product.
     pub fn variant(&self, v: &VariantFields<'_>) -> String {
-        let mut h = self.0.clone();
+        let f = &self.fields;
+        let mut h = self.h.clone();
         text(&mut h, v.sku.trim());
-        list(&mut h, v.option_values);
-        opt_text(&mut h, v.barcode);
-        dec(&mut h, v.price);
-        dec(&mut h, v.compare_at_price);
-        dec(&mut h, v.cost);
-        dec(&mut h, v.weight.map(|w| w.grams()));
-        dec(&mut h, v.length.map(|l| l.mm()));
-        dec(&mut h, v.width.map(|l| l.mm()));
-        dec(&mut h, v.height.map(|l| l.mm()));
-        text(&mut h, v.status.as_str());
+        list(
+            &mut h,
+            if f.option_values {
+                v.option_values
+            } else {
+                &[]
+            },
+        );
+        opt_text(&mut h, v.barcode.filter(|_| f.barcode));
+        dec(&mut h, v.price.filter(|_| f.price));
+        dec(&mut h, v.compare_at_price.filter(|_| f.compare_at_price));
+        dec(&mut h, v.cost.filter(|_| f.cost));
+        dec(&mut h, v.weight.filter(|_| f.weight).map(|w| w.grams()));
+        let dim = |l: Option<Length>| l.filter(|_| f.dimensions).map(|l| l.mm());
+        dec(&mut h, dim(v.length));
+        dec(&mut h, dim(v.width));
+        dec(&mut h, dim(v.height));
+        let status = match f.variant_status {
+            true => v.status,
+            false => VariantStatus::Active,
+        };
+        text(&mut h, status.as_str());
         hex::encode(&h.finalize()[..16])
     }
 
@@ -215,6 +289,49 @@ mod tests {
         assert_ne!(
             a.variant(&fields("X", Decimal::ONE)),
             b.variant(&fields("X", Decimal::ONE))
+        );
+    }
+
+    #[test]
+    fn fields_a_channel_does_not_hold_do_not_count() {
+        let narrow = Fields {
+            title: true,
+            weight: true,
+            ..Fields::NONE
+        };
+        let of = |f: Fields, title: &str, description: &str| {
+            ProductHasher::for_channel(
+                f,
+                title,
+                description,
+                "V",
+                "",
+                &[],
+                ProductStatus::Draft,
+                &[],
+                &[],
+            )
+        };
+        let a = of(narrow, "T", "one").variant(&fields("A-1", Decimal::ONE));
+        // Description, vendor, status and price are not held: no difference.
+        assert_eq!(
+            a,
+            of(narrow, "T", "two").variant(&fields("A-1", Decimal::TWO))
+        );
+        // Title and SKU are.
+        assert_ne!(
+            a,
+            of(narrow, "U", "one").variant(&fields("A-1", Decimal::ONE))
+        );
+        assert_ne!(
+            a,
+            of(narrow, "T", "one").variant(&fields("A-2", Decimal::ONE))
+        );
+        // Every field held: the same hash as without a field set.
+        assert_eq!(
+            of(Fields::ALL, "T", "one").variant(&fields("A-1", Decimal::ONE)),
+            ProductHasher::new("T", "one", "V", "", &[], ProductStatus::Draft, &[], &[])
+                .variant(&fields("A-1", Decimal::ONE))
         );
     }
 }

@@ -169,12 +169,13 @@ impl Importer<'_> {
         };
         let (connector, opts) = (self.connector, self.opts);
         let parse_skus = !mapper.active();
+        let fields = connector.fields();
         let fetch = |cursor: Option<String>| {
             let query = &query;
             async move {
                 let page =
                     retry::call(opts, || connector.read_products(query, cursor.clone())).await?;
-                let prepared = import_match::prepare(&page.products, parse_skus);
+                let prepared = import_match::prepare(&page.products, fields, parse_skus);
                 Ok::<_, ChannelError>((page, prepared))
             }
         };
@@ -236,6 +237,7 @@ impl Importer<'_> {
             run: self.log.run.id,
             now,
             mapper,
+            fields: self.connector.fields(),
         };
         let mut page_log = PageLog::default();
         let mut tx = WriteTx::begin_page(&self.app.db).await?;

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use techoms_channels::{RemoteProduct, RemoteVariant};
+use techoms_channels::{Fields, RemoteProduct, RemoteVariant};
 use techoms_db::bindings::{self, Bound, WriteTx};
 use techoms_db::products;
 use techoms_db::sku_mappings::Lookup;
@@ -59,7 +59,7 @@ pub(crate) fn who(rid: &str, pid: &str) -> String {
 
 /// What can be worked out of a page with no database at hand — so it overlaps the previous
 /// page's writes: each remote variant's position, content hash and, when the channel has no
-/// SKU mappings, its parsed techOMS SKU.
+/// SKU mappings, its parsed techOMS SKU. Hashes cover the fields the channel holds.
 pub(crate) struct Prepared {
     items: Vec<PreItem>,
 }
@@ -72,10 +72,10 @@ struct PreItem {
     sku: Option<Result<Sku, SkuError>>,
 }
 
-pub(crate) fn prepare(page: &[RemoteProduct], parse_skus: bool) -> Prepared {
+pub(crate) fn prepare(page: &[RemoteProduct], fields: Fields, parse_skus: bool) -> Prepared {
     let mut items = Vec::with_capacity(page.iter().map(|p| p.variants.len()).sum());
     for (pi, rp) in page.iter().enumerate() {
-        let hasher = ProductHasher::of_remote(rp);
+        let hasher = ProductHasher::of_remote_for(fields, rp);
         for (vi, rv) in rp.variants.iter().enumerate() {
             let sku = rv.sku.trim();
             items.push(PreItem {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use techoms_channels::RemoteProduct;
+use techoms_channels::{Fields, RemoteProduct};
 use techoms_db::bindings::{self, ReadBinding, WriteTx};
 use techoms_db::products;
 use techoms_domain::{AccountId, Channel, Product, ProductId, RunId, Sku, Variant, VariantId};
@@ -26,6 +26,8 @@ pub(crate) struct PageCtx<'a> {
     pub run: RunId,
     pub now: DateTime<Utc>,
     pub mapper: &'a Mapper,
+    /// The fields the channel holds; the catalog keeps its value of every other one.
+    pub fields: Fields,
 }
 
 /// Import one page (with what [`super::import_match::prepare`] worked out of it); returns
@@ -194,7 +196,7 @@ async fn write(
                 continue;
             }
             let old = heads.get(&p);
-            let head = head_of(rp, p, old, &cands[first].sku, account, now);
+            let head = head_of(rp, p, old, &cands[first].sku, ctx.fields, account, now);
             if old.is_none_or(|o| !same_head(o, &head)) {
                 heads_out.push(head);
                 changed_heads.insert(p);
@@ -211,6 +213,10 @@ async fn write(
             let pid = existing.map_or(home, |e| e.product_id);
             // A flat channel has no order of its own: the catalog keeps its order then.
             let ordered = !single && primary(&pid);
+            // A field the channel does not hold keeps the catalog's value (a new variant takes
+            // what the read gave, the empty default).
+            let f = &ctx.fields;
+            let keep = |held: bool| existing.filter(|_| !held);
             let mut v = Variant {
                 id: existing.map(|e| e.id).unwrap_or_default(),
                 product_id: pid,
@@ -219,16 +225,18 @@ async fn write(
                     Some(e) if !ordered => e.position,
                     _ => pos as i32,
                 },
-                option_values: rv.option_values.clone(),
-                barcode: rv.barcode.clone(),
-                price: rv.price,
-                compare_at_price: rv.compare_at_price,
-                cost: rv.cost,
-                weight: rv.weight,
-                length: rv.length,
-                width: rv.width,
-                height: rv.height,
-                status: rv.status,
+                option_values: keep(f.option_values)
+                    .map_or_else(|| rv.option_values.clone(), |e| e.option_values.clone()),
+                barcode: keep(f.barcode).map_or_else(|| rv.barcode.clone(), |e| e.barcode.clone()),
+                price: keep(f.price).map_or(rv.price, |e| e.price),
+                compare_at_price: keep(f.compare_at_price)
+                    .map_or(rv.compare_at_price, |e| e.compare_at_price),
+                cost: keep(f.cost).map_or(rv.cost, |e| e.cost),
+                weight: keep(f.weight).map_or(rv.weight, |e| e.weight),
+                length: keep(f.dimensions).map_or(rv.length, |e| e.length),
+                width: keep(f.dimensions).map_or(rv.width, |e| e.width),
+                height: keep(f.dimensions).map_or(rv.height, |e| e.height),
+                status: keep(f.variant_status).map_or(rv.status, |e| e.status),
                 created_at: existing.map(|e| e.created_at).unwrap_or(now),
                 updated_at: now,
             };
@@ -294,29 +302,37 @@ async fn write(
 }
 
 /// The catalog product `id` with the remote product's own fields. An empty title (3PL items
-/// often have none) becomes the SKU.
+/// often have none) becomes the SKU. A field the channel does not hold keeps the catalog's
+/// value (`old`); a new product takes what the read gave, the empty default.
 fn head_of(
     rp: &RemoteProduct,
     id: ProductId,
     old: Option<&Product>,
     sku: &Sku,
+    f: Fields,
     account: AccountId,
     now: DateTime<Utc>,
 ) -> Product {
+    let keep = |held: bool| old.filter(|_| !held);
     Product {
         id,
         account_id: account,
-        title: match rp.title.trim() {
-            "" => sku.to_string(),
-            t => t.to_owned(),
+        title: match (keep(f.title), rp.title.trim()) {
+            (Some(o), _) => o.title.clone(),
+            (None, "") => sku.to_string(),
+            (None, t) => t.to_owned(),
         },
-        description_html: rp.description_html.clone(),
-        vendor: rp.vendor.clone(),
-        product_type: rp.product_type.clone(),
-        tags: rp.tags.clone(),
-        status: rp.status,
-        options: rp.options.clone(),
-        images: rp.images.clone(),
+        description_html: keep(f.description_html).map_or_else(
+            || rp.description_html.clone(),
+            |o| o.description_html.clone(),
+        ),
+        vendor: keep(f.vendor).map_or_else(|| rp.vendor.clone(), |o| o.vendor.clone()),
+        product_type: keep(f.product_type)
+            .map_or_else(|| rp.product_type.clone(), |o| o.product_type.clone()),
+        tags: keep(f.tags).map_or_else(|| rp.tags.clone(), |o| o.tags.clone()),
+        status: keep(f.status).map_or(rp.status, |o| o.status),
+        options: keep(f.options).map_or_else(|| rp.options.clone(), |o| o.options.clone()),
+        images: keep(f.images).map_or_else(|| rp.images.clone(), |o| o.images.clone()),
         variants: Vec::new(),
         created_at: old.map(|h| h.created_at).unwrap_or(now),
         updated_at: now,

@@ -31,6 +31,7 @@ use async_trait::async_trait;
 use crate::config::ChannelConfig;
 use crate::connector::{AuthStatus, Connector, ProductPage, ReadQuery};
 use crate::error::ChannelError;
+use crate::fields::Fields;
 use crate::model::{ExportProduct, RemoteProduct, WriteResult};
 use client::Api;
 use settings::Settings;
@@ -66,6 +67,23 @@ impl Connector for ExtensivConnector {
 
     async fn find_by_skus(&self, skus: &[String]) -> Result<Vec<RemoteProduct>, ChannelError> {
         read::find_by_skus(&self.api, skus).await
+    }
+
+    /// An Extensiv item holds a description (our title), UPC, price, cost, package weight and
+    /// dimensions and a deactivated flag. `description2` is plain text, so it cannot hold the
+    /// catalog's HTML description without stripping it; there is no vendor, type, tags,
+    /// images, options, compare-at price, and no product status beyond the item's flag.
+    fn fields(&self) -> Fields {
+        Fields {
+            title: true,
+            barcode: true,
+            price: true,
+            cost: true,
+            weight: true,
+            dimensions: true,
+            variant_status: true,
+            ..Fields::NONE
+        }
     }
 
     fn write_batch_size(&self) -> usize {

@@ -4,7 +4,9 @@
 //! converted exactly from grams/millimetres and rounded to 6 decimal places (half away from
 //! zero), so a round trip techOMS → ShipBob → techOMS returns every weight within 0.000015 g
 //! and every length within 0.0000127 mm: values with up to 4 decimals of grams or millimetres
-//! come back equal at 4 decimals. Inbound values are converted exactly.
+//! come back equal at 4 decimals. Inbound values are converted exactly, then tidied
+//! ([`Weight::tidy`]): the grams/millimetres with the fewest decimals (at most 4) that show as
+//! the same ounces/inches at 6 decimals, so what techOMS wrote reads back equal.
 //!
 //! A ShipBob product (the container) maps to one techOMS product with all its variants; a
 //! variant's `name` carries the option values ("{product} - {values}").
@@ -83,7 +85,8 @@ pub fn weight(v: &Value) -> Option<Weight> {
         ),
         other => (decimal(other)?, None),
     };
-    (!value.is_zero()).then(|| Weight::new(value, unit.unwrap_or(WeightUnit::Oz)))
+    (!value.is_zero())
+        .then(|| Weight::new(value, unit.unwrap_or(WeightUnit::Oz)).tidy(WeightUnit::Oz, WIRE_DP))
 }
 
 /// `{length, width, height, unit}` (unit defaults to inches); zeros are "not set".
@@ -98,7 +101,7 @@ pub fn dimensions(v: &Value) -> [Option<Length>; 3] {
         o.get(k)
             .and_then(decimal)
             .filter(|d| !d.is_zero())
-            .map(|d| Length::new(d, unit))
+            .map(|d| Length::new(d, unit).tidy(LengthUnit::In, WIRE_DP))
     })
 }
 
@@ -398,10 +401,11 @@ mod tests {
             weight(&json!({"weight": 1, "unit": "lb"})),
             Some(Weight::new(dec("1"), WeightUnit::Lb))
         );
-        assert_eq!(
-            weight(&json!(2.5)),
-            Some(Weight::new(dec("2.5"), WeightUnit::Oz))
-        );
+        // 2.5 oz is 70.8738078125 g; 70.8738 g is the same 2.5 oz at the 6 decimals we send,
+        // so it is what we keep (and it goes back out as 2.5 oz).
+        let w = weight(&json!(2.5));
+        assert_eq!(w.map(|w| w.grams()), Some(dec("70.8738")));
+        assert_eq!(w.map(|w| oz(&w)), Some(dec("2.5")));
         assert_eq!(weight(&json!({"weight": 0, "unit": "oz"})), None);
         let [l, w, h] =
             dimensions(&json!({"length": 10, "width": 0, "height": 2.54, "unit": "cm"}));

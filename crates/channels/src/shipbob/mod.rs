@@ -27,6 +27,7 @@ use async_trait::async_trait;
 use crate::config::ChannelConfig;
 use crate::connector::{Connector, ProductPage, ReadQuery};
 use crate::error::ChannelError;
+use crate::fields::Fields;
 use crate::model::{ExportProduct, RemoteProduct, WriteResult};
 
 pub use mapping::WIRE_DP;
@@ -64,6 +65,22 @@ impl Connector for ShipBobConnector {
 
     async fn find_by_skus(&self, skus: &[String]) -> Result<Vec<RemoteProduct>, ChannelError> {
         read::find_by_skus(&self.http, skus).await
+    }
+
+    /// ShipBob's product model holds a name, and per variant a SKU, status, barcodes, weight
+    /// and dimensions. It has no description, vendor, type, tags, images, compare-at price or
+    /// cost; its only price is a sales channel's copy (`channel_metadata`), which we never
+    /// write; it has no product status (ours is derived from the variants') and no options
+    /// (option values are only parsed back from variant names, lossily).
+    fn fields(&self) -> Fields {
+        Fields {
+            title: true,
+            barcode: true,
+            weight: true,
+            dimensions: true,
+            variant_status: true,
+            ..Fields::NONE
+        }
     }
 
     fn write_batch_size(&self) -> usize {

@@ -34,6 +34,7 @@ use tokio::sync::OnceCell;
 use crate::config::ChannelConfig;
 use crate::connector::{Connector, ProductPage, ReadQuery};
 use crate::error::ChannelError;
+use crate::fields::Fields;
 use crate::model::{ExportProduct, RemoteProduct, WriteResult};
 
 pub use lookup::sku_term;
@@ -115,6 +116,15 @@ impl Connector for ShopifyConnector {
 
     async fn find_by_skus(&self, skus: &[String]) -> Result<Vec<RemoteProduct>, ChannelError> {
         self.find_products(skus).await
+    }
+
+    /// Shopify has no product or variant dimensions and no per-variant status.
+    fn fields(&self) -> Fields {
+        Fields {
+            dimensions: false,
+            variant_status: false,
+            ..Fields::ALL
+        }
     }
 
     fn write_batch_size(&self) -> usize {

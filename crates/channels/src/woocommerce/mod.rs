@@ -37,6 +37,7 @@ use tokio::sync::OnceCell;
 use crate::config::ChannelConfig;
 use crate::connector::{Connector, ProductPage, ReadQuery};
 use crate::error::ChannelError;
+use crate::fields::Fields;
 use crate::model::{ExportProduct, RemoteProduct, WriteResult};
 use client::WooClient;
 use settings::WooSettings;
@@ -116,6 +117,15 @@ impl Connector for WooCommerceConnector {
             return Ok(Vec::new());
         }
         self.find_skus(skus).await
+    }
+
+    /// WooCommerce has no vendor field, and cost of goods only through plugins.
+    fn fields(&self) -> Fields {
+        Fields {
+            vendor: false,
+            cost: false,
+            ..Fields::ALL
+        }
     }
 
     fn write_batch_size(&self) -> usize {
