@@ -111,7 +111,40 @@ pub struct ProductFieldError {
     pub message: String,
 }
 
+impl Variant {
+    /// Whether the variant's content, product and position equal `other`'s (ids and times
+    /// aside): an import writes a variant only when this is false.
+    pub fn same_content(&self, other: &Variant) -> bool {
+        self.product_id == other.product_id
+            && self.sku.as_str() == other.sku.as_str()
+            && self.position == other.position
+            && self.option_values == other.option_values
+            && self.barcode == other.barcode
+            && self.price == other.price
+            && self.compare_at_price == other.compare_at_price
+            && self.cost == other.cost
+            && self.weight == other.weight
+            && self.length == other.length
+            && self.width == other.width
+            && self.height == other.height
+            && self.status == other.status
+    }
+}
+
 impl Product {
+    /// Whether the product's own fields (not its variants, ids or times) equal `other`'s: an
+    /// import writes a product head only when this is false.
+    pub fn same_head(&self, other: &Product) -> bool {
+        self.title == other.title
+            && self.description_html == other.description_html
+            && self.vendor == other.vendor
+            && self.product_type == other.product_type
+            && self.tags == other.tags
+            && self.status == other.status
+            && self.options == other.options
+            && self.images == other.images
+    }
+
     /// Check the invariants a stored product must satisfy.
     pub fn validate(&self) -> Result<(), Vec<ProductFieldError>> {
         let mut errors = Vec::new();

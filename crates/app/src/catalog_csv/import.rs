@@ -190,11 +190,11 @@ pub async fn write(
             out.products.skipped += 1;
             continue;
         }
-        let head_changed = old.is_none_or(|o| !same_head(o, &product));
+        let head_changed = old.is_none_or(|o| !o.same_head(&product));
         let mut any = head_changed;
         for (v, row) in product.variants.iter().zip(written.iter()) {
             let before = old.and_then(|o| o.variants.iter().find(|x| x.id == v.id));
-            let changed = before.is_none_or(|b| !same_variant(b, v));
+            let changed = before.is_none_or(|b| !b.same_content(v));
             if changed {
                 variants_out.push(v.clone());
                 any = true;
@@ -422,31 +422,4 @@ fn check(p: &Product, g: &Group, log: &mut ProblemLog) -> bool {
         }
     }
     log.errors() == before
-}
-
-fn same_head(a: &Product, b: &Product) -> bool {
-    a.title == b.title
-        && a.description_html == b.description_html
-        && a.vendor == b.vendor
-        && a.product_type == b.product_type
-        && a.tags == b.tags
-        && a.status == b.status
-        && a.options == b.options
-        && a.images == b.images
-}
-
-fn same_variant(a: &Variant, b: &Variant) -> bool {
-    a.product_id == b.product_id
-        && a.sku.as_str() == b.sku.as_str()
-        && a.position == b.position
-        && a.option_values == b.option_values
-        && a.barcode == b.barcode
-        && a.price == b.price
-        && a.compare_at_price == b.compare_at_price
-        && a.cost == b.cost
-        && a.weight == b.weight
-        && a.length == b.length
-        && a.width == b.width
-        && a.height == b.height
-        && a.status == b.status
 }

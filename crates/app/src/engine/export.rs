@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use techoms_channels::Connector;
 use techoms_db::bindings::{self, Direction, WriteTx};
-use techoms_db::{accounts, channels, products, runs};
+use techoms_db::{products, runs};
 use techoms_domain::{AccountId, Channel, JobKind, ProductId, RunId};
 
 use super::export_page::{self, ExportCtx};
 use super::import::report;
 use super::mapping::Mapper;
-use super::run_log::{PageLog, RunLog};
+use super::run_log::{Opened, PageLog, RunLog, open_run};
 use super::{CheckpointSink, EngineOptions, Fatal, Level, RunReport, plan};
 use crate::App;
 use crate::error::{AppError, AppResult};
@@ -45,30 +45,19 @@ pub async fn run_export(
     opts: &EngineOptions,
     sink: &mut dyn CheckpointSink,
 ) -> AppResult<RunReport> {
-    let stored = runs::get(&app.db, account, run).await?;
-    if stored.job_kind != JobKind::ExportProducts {
-        return Err(AppError::Internal(format!(
-            "run {run} is {}, not an export",
-            stored.job_kind.as_str()
-        )));
-    }
-    if stored.status.is_finished() && stored.status != runs::RunStatus::Failed {
-        return Ok(report(stored, None, 0, false));
-    }
-    let acc = accounts::get(&app.db, account).await?;
-    let channel = channels::get(&app.db, account, stored.channel_id).await?;
-    let mut log = RunLog::open(app, account, run).await?;
-    if let Err(why) = plan::may_export(&acc, &channel) {
-        let mut page = PageLog::default();
-        page.push(
-            Level::Warning,
-            None,
-            None,
-            format!("Nothing exported: {why}"),
-        );
-        log.commit_alone(app, page).await?;
-        return Ok(report(log.finish(app, None).await?, None, 0, false));
-    }
+    let (channel, log) = match open_run(
+        app,
+        account,
+        run,
+        JobKind::ExportProducts,
+        plan::may_export,
+        "exported",
+    )
+    .await?
+    {
+        Opened::Go(go) => *go,
+        Opened::Done(done) => return Ok(*done),
+    };
     let cp = match &log.run.checkpoint {
         Some(v) => serde_json::from_value(v.clone())
             .map_err(|e| AppError::Internal(format!("run {run}: checkpoint: {e}")))?,

@@ -46,33 +46,6 @@ pub(crate) async fn apply(
     Ok(page.iter().map(|p| p.variants.len() as u64).sum())
 }
 
-fn same_head(a: &Product, b: &Product) -> bool {
-    a.title == b.title
-        && a.description_html == b.description_html
-        && a.vendor == b.vendor
-        && a.product_type == b.product_type
-        && a.tags == b.tags
-        && a.status == b.status
-        && a.options == b.options
-        && a.images == b.images
-}
-
-fn same_variant(a: &Variant, b: &Variant) -> bool {
-    a.product_id == b.product_id
-        && a.sku.as_str() == b.sku.as_str()
-        && a.position == b.position
-        && a.option_values == b.option_values
-        && a.barcode == b.barcode
-        && a.price == b.price
-        && a.compare_at_price == b.compare_at_price
-        && a.cost == b.cost
-        && a.weight == b.weight
-        && a.length == b.length
-        && a.width == b.width
-        && a.height == b.height
-        && a.status == b.status
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Created,
@@ -197,7 +170,7 @@ async fn write(
             }
             let old = heads.get(&p);
             let head = head_of(rp, p, old, &cands[first].sku, ctx.fields, account, now);
-            if old.is_none_or(|o| !same_head(o, &head)) {
+            if old.is_none_or(|o| !o.same_head(&head)) {
                 heads_out.push(head);
                 changed_heads.insert(p);
             }
@@ -242,12 +215,12 @@ async fn write(
             };
             let outcome = match existing {
                 None => Outcome::Created,
-                Some(e) if !same_variant(e, &v) => Outcome::Updated,
+                Some(e) if !e.same_content(&v) => Outcome::Updated,
                 Some(_) if changed_heads.contains(&pid) => Outcome::Updated,
                 Some(_) => Outcome::Unchanged,
             };
             if let Some(e) = existing {
-                if !same_variant(e, &v) {
+                if !e.same_content(&v) {
                     variants_out.push(v.clone());
                 } else {
                     v.updated_at = e.updated_at;

@@ -4,17 +4,18 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use techoms_db::bindings::WriteTx;
-use techoms_db::channels;
 use techoms_db::runs::{
     self, Counts, Level, MessageFilter, NewMessage, NewRun, Progress, Run, RunFilter, RunMessage,
     RunStatus, Trigger,
 };
-use techoms_domain::{AccountId, ChannelId, JobKind, RunId};
+use techoms_db::{accounts, channels};
+use techoms_domain::{Account, AccountId, Channel, ChannelId, JobKind, RunId};
 
-use super::Fatal;
+use super::import::report;
+use super::{Fatal, RunReport};
 use crate::App;
 use crate::access::Access;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Record a run (status queued) of `kind` on `channel`; execute it with
 /// [`super::execute`], [`super::run_import`] or [`super::run_export`].
@@ -195,4 +196,45 @@ impl RunLog {
         )
         .await?)
     }
+}
+
+/// A run ready to execute, or the report to return without executing it.
+pub(crate) enum Opened {
+    Go(Box<(Channel, RunLog)>),
+    Done(Box<RunReport>),
+}
+
+/// The common opening of an import or an export: the run must be of `kind`; a finished
+/// successful run is reported as it is; a channel the rules keep out of it (`allowed`) ends
+/// the run with a Warning ("Nothing {verb}: why") before any connector call.
+pub(crate) async fn open_run(
+    app: &App,
+    account: AccountId,
+    run: RunId,
+    kind: JobKind,
+    allowed: fn(&Account, &Channel) -> Result<(), String>,
+    verb: &str,
+) -> AppResult<Opened> {
+    let stored = runs::get(&app.db, account, run).await?;
+    if stored.job_kind != kind {
+        return Err(AppError::Internal(format!(
+            "run {run} is {}, not {}",
+            stored.job_kind.as_str(),
+            kind.as_str()
+        )));
+    }
+    if stored.status.is_finished() && stored.status != runs::RunStatus::Failed {
+        return Ok(Opened::Done(Box::new(report(stored, None, 0, false))));
+    }
+    let acc = accounts::get(&app.db, account).await?;
+    let channel = channels::get(&app.db, account, stored.channel_id).await?;
+    let mut log = RunLog::open(app, account, run).await?;
+    if let Err(why) = allowed(&acc, &channel) {
+        let mut page = PageLog::default();
+        page.push(Level::Warning, None, None, format!("Nothing {verb}: {why}"));
+        log.commit_alone(app, page).await?;
+        let done = report(log.finish(app, None).await?, None, 0, false);
+        return Ok(Opened::Done(Box::new(done)));
+    }
+    Ok(Opened::Go(Box::new((channel, log))))
 }
